@@ -1,0 +1,33 @@
+# Two commands matter: `make demo` (the main job) and `make test` (the tests).
+# Both create .venv and install the project into it the first time.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# nbgrader calls the `alembic` executable: keep the venv's bin/ on PATH.
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: demo test lint check build grade handouts formgrader clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+demo: $(VENV)/.installed  ## build the course, grade a synthetic cohort, render handouts
+	$(BIN)/course demo
+
+test: $(VENV)/.installed  ## run the whole test suite
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check graders tests benchmarks nbgrader_config.py
+
+check build grade handouts: $(VENV)/.installed
+	$(BIN)/course $@
+
+formgrader: $(VENV)/.installed  ## trainers: nbgrader's formgrader in JupyterLab, localhost only
+	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser --LabApp.news_url= $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+clean:
+	rm -rf build

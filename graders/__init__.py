@@ -1,0 +1,26 @@
+"""Confidentiality curriculum: scenario player, grading and course tools.
+
+What a learner's kernel imports is kept light: `play` and `grade` load their
+dependencies only when first called (see benchmarks/import_time.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["play", "grade"]
+__version__ = "0.1.0"
+
+
+def play(scenario_id: str) -> Any:
+    """Show a case scenario as clickable widgets; every answer saves itself."""
+    from graders.player import play as _play
+
+    return _play(scenario_id)
+
+
+def grade(scenario_id: str, step_id: str) -> float:
+    """Score one decision step (used in hidden nbgrader test cells)."""
+    from graders.grading import grade as _grade
+
+    return _grade(scenario_id, step_id)

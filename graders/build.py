@@ -1,0 +1,102 @@
+"""`course build`: validate sources, release every module with nbgrader, self-test every key."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from graders.course import Course, CourseError
+from graders.nbgrader_hooks import release_data_hook
+from graders.progress import progress_bar
+from graders.scoring import key_answers
+from graders.store import ResponseStore
+
+KEY_LEARNER = "selftest-key"
+BLANK_LEARNER = "selftest-blank"
+
+
+@dataclass(frozen=True)
+class SelfTest:
+    module: str
+    key_score: float
+    blank_score: float
+    max_auto: float
+
+    @property
+    def ok(self) -> bool:
+        return self.key_score == self.max_auto and self.blank_score == 0 and self.max_auto > 0
+
+
+def write_key_answers(course: Course, module: str, folder: Path) -> None:
+    """Answer every step the way the key does, through the player's own save path."""
+    store = ResponseStore(folder, module)
+    for scenario in course.module_scenarios(module):
+        for step_id, options in key_answers(scenario).items():
+            store.set(scenario.id, step_id, options)
+
+
+def auto_scores(api, module: str, learner: str) -> tuple[float, float]:
+    """(auto score, auto max) of a graded submission, from nbgrader's gradebook."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
+        submission = gb.find_submission(module, learner)
+        grades = [g for nb in submission.notebooks for g in nb.grades if g.cell.cell_type == "code"]
+        return sum(g.auto_score or 0 for g in grades), sum(g.max_score for g in grades)
+
+
+def self_test(course: Course, module: str) -> SelfTest:
+    """Grade the key's answers and an empty submission with a real nbgrader autograde in a
+    scratch course (build/selftest): the key must score full marks, the blank zero."""
+    scratch = course.build_dir / "selftest" / module
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    api = course.nbgrader_api(
+        CourseDirectory__root=str(scratch),
+        CourseDirectory__source_directory=str(course.curriculum_dir),
+        CourseDirectory__release_directory="release",
+        CourseDirectory__submitted_directory="submitted",
+        CourseDirectory__autograded_directory="autograded",
+        CourseDirectory__feedback_directory="feedback",
+        CourseDirectory__db_url=f"sqlite:///{scratch / 'gradebook.db'}",
+        GenerateAssignment__post_convert_hook=release_data_hook(scratch / "release", course.scenarios_dir),
+    )
+    release = course.release(api, module)
+    for learner in (KEY_LEARNER, BLANK_LEARNER):
+        dest = course.submit_copy(release, scratch / "submitted" / learner / module)
+        if learner == KEY_LEARNER:
+            write_key_answers(course, module, dest)
+        result = api.autograde(module, learner, force=True)
+        if not result["success"]:
+            raise CourseError(f"self-test autograde of {module} failed:\n{result['error'] or result['log']}")
+    key_score, max_auto = auto_scores(api, module, KEY_LEARNER)
+    blank_score, _ = auto_scores(api, module, BLANK_LEARNER)
+    return SelfTest(module, key_score, blank_score, max_auto)
+
+
+def build(course: Course, modules: list[str] | None = None, selftest: bool = True) -> list[SelfTest]:
+    problems = course.check_sources()
+    if problems:
+        raise CourseError("the course sources have problems:\n  " + "\n  ".join(problems))
+    modules = modules or course.modules
+    results: list[SelfTest] = []
+    with course.environment(), progress_bar() as bar:
+        api = course.nbgrader_api()
+        task = bar.add_task("Release", total=len(modules), note="")
+        for module in modules:
+            bar.update(task, note=module)
+            course.release(api, module)
+            bar.advance(task)
+        if selftest:
+            task = bar.add_task("Self-test keys", total=len(modules), note="")
+            for module in modules:
+                bar.update(task, note=module)
+                results.append(self_test(course, module))
+                bar.advance(task)
+    failed = [r for r in results if not r.ok]
+    if failed:
+        raise CourseError("key self-test failed:\n  " + "\n  ".join(
+            f"{r.module}: key scored {r.key_score:g} of {r.max_auto:g}, blank scored {r.blank_score:g} "
+            "(expected full marks and 0)" for r in failed))
+    return results

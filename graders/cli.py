@@ -1,0 +1,136 @@
+"""The `course` command: build, grade, handouts and a full demo, for trainers and clinics."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from graders.course import Course, CourseError
+from graders.paths import COURSE_ROOT_ENV, CourseNotFound, course_root
+from graders.progress import console
+
+
+def open_course(root: Path | None) -> Course:
+    try:
+        return Course(course_root(root or Path.cwd()) if root is None else root.resolve())
+    except CourseNotFound as err:
+        raise click.ClickException(str(err)) from None
+
+
+root_option = click.option(
+    "--root", type=click.Path(file_okay=False, path_type=Path), envvar=COURSE_ROOT_ENV,
+    help="The course folder (holds nbgrader_config.py, curriculum/, scenarios/). Default: found from here.",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Build, grade and publish the confidentiality training course (nbgrader underneath)."""
+
+
+@main.command()
+@root_option
+def check(root: Path | None) -> None:
+    """Validate every scenario file and module notebook; print each problem with its file."""
+    course = open_course(root)
+    problems = course.check_sources()
+    if problems:
+        raise click.ClickException("the course sources have problems:\n  " + "\n  ".join(problems))
+    console.print(f"[green]OK[/]: {len(course.scenarios())} scenarios in {len(course.modules)} module(s).")
+
+
+@main.command()
+@root_option
+@click.option("--module", "modules", multiple=True, help="Only this module (repeatable). Default: all.")
+@click.option("--no-selftest", is_flag=True, help="Skip the key self-test (faster; not for publishing).")
+def build(root: Path | None, modules: tuple[str, ...], no_selftest: bool) -> None:
+    """Validate sources, release each module to build/release with nbgrader, and self-test every key
+    (the key's answers must score full marks, an empty submission zero)."""
+    from graders.build import build as run_build
+
+    course = open_course(root)
+    try:
+        results = run_build(course, list(modules) or None, selftest=not no_selftest)
+    except CourseError as err:
+        raise click.ClickException(str(err)) from None
+    for r in results:
+        console.print(f"[green]self-test ok[/] {r.module}: key {r.key_score:g}/{r.max_auto:g}, empty {r.blank_score:g}")
+    console.print(f"Released to {course.step_dir('release')}")
+
+
+def print_outcomes(outcomes) -> None:
+    table = Table(title="Grading summary")
+    for column in ("learner", "module", "graded", "flags"):
+        table.add_column(column)
+    for o in outcomes:
+        table.add_row(o.learner, o.module, "yes" if o.graded else f"[red]NO[/]: {o.error}", "; ".join(o.flags))
+    console.print(table)
+
+
+@main.command()
+@root_option
+@click.option("--no-feedback", is_flag=True, help="Autograde and export only.")
+def grade(root: Path | None, no_feedback: bool) -> None:
+    """Autograde every submission in build/submitted, write feedback (no hidden tests, no key)
+    and export build/grades.csv. Exits non-zero if any submission could not be graded."""
+    from graders.cohort import grade_cohort
+
+    course = open_course(root)
+    outcomes = grade_cohort(course, feedback=not no_feedback)
+    print_outcomes(outcomes)
+    console.print(f"Grades: {course.build_dir / 'grades.csv'}   Feedback: {course.step_dir('feedback')}")
+    failed = [o for o in outcomes if not o.graded]
+    if failed:
+        raise click.ClickException(
+            "could not grade: " + ", ".join(f"{o.learner}/{o.module}" for o in failed))
+
+
+@main.command()
+@root_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Default: build/handouts.")
+def handouts(root: Path | None, out: Path | None) -> None:
+    """Render every module as an offline HTML handout (no code, no key) with an index page."""
+    from graders.handouts import build_handouts
+
+    index = build_handouts(open_course(root), out)
+    console.print(f"Handouts: {index}")
+
+
+@main.command()
+@root_option
+@click.option("--learners", default=13, show_default=True, help="Size of the synthetic cohort (at least 4).")
+def demo(root: Path | None, learners: int) -> None:
+    """The whole job on a synthetic cohort: build, submit, grade, feedback, handouts.
+    Resets build/submitted, build/autograded, build/feedback and build/gradebook.db."""
+    from graders.build import build as run_build
+    from graders.cohort import grade_cohort
+    from graders.demo import make_cohort, reset_grading
+    from graders.handouts import build_handouts
+
+    if learners < 4:
+        raise click.BadParameter("the demo needs at least 4 learners", param_hint="--learners")
+    course = open_course(root)
+    started = time.monotonic()
+    reset_grading(course)
+    try:
+        run_build(course)
+    except CourseError as err:
+        raise click.ClickException(str(err)) from None
+    record = make_cohort(course, learners)
+    outcomes = grade_cohort(course)
+    print_outcomes(outcomes)
+    index = build_handouts(course)
+    b = course.build_dir
+    console.print(f"""
+[bold]Done in {time.monotonic() - started:.0f} s.[/] Everything is under {b}:
+  Learners' released modules  {b / 'release'}
+  Synthetic cohort answers    {record}
+  Grades (CSV)                {b / 'grades.csv'}
+  Feedback for each learner   {b / 'feedback'}/<learner>/<module>/
+  Gradebook (nbgrader)        {b / 'gradebook.db'}   (open with: make formgrader)
+  Handouts                    {index}""")
+    if any(not o.graded for o in outcomes):
+        raise click.ClickException("some submissions could not be graded (see the table)")

@@ -1,0 +1,184 @@
+"""The course on disk and the nbgrader steps run on it (trainer side)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import nbformat
+
+from graders.paths import COURSE_ROOT_ENV, RELEASE_DATA, RESPONSES_DIR
+from graders.scenarios import ScenarioError, load_all
+from graders.schema import Scenario
+from graders.settings import Settings, load_settings
+
+PLAY_CALL = re.compile(r'^\s*play\("([^"]+)"\)\s*$', re.M)
+GRADE_CALL = re.compile(r'grade\("([^"]+)",\s*"([^"]+)"\)')
+
+
+class CourseError(RuntimeError):
+    """Something in the course's sources is wrong; the message says what and where."""
+
+
+@dataclass
+class Course:
+    root: Path
+
+    @cached_property
+    def settings(self) -> Settings:
+        return load_settings(self.root)
+
+    @property
+    def scenarios_dir(self) -> Path:
+        return self.root / "scenarios"
+
+    @property
+    def curriculum_dir(self) -> Path:
+        return self.root / "curriculum"
+
+    @property
+    def build_dir(self) -> Path:
+        return self.root / "build"
+
+    def step_dir(self, step: str) -> Path:
+        """build/release, build/submitted, build/autograded or build/feedback."""
+        return self.build_dir / step
+
+    @property
+    def modules(self) -> list[str]:
+        return sorted(p.name for p in self.curriculum_dir.iterdir() if (p / f"{p.name}.ipynb").is_file())
+
+    def source_notebook(self, module: str) -> Path:
+        return self.curriculum_dir / module / f"{module}.ipynb"
+
+    def scenarios(self) -> dict[str, Scenario]:
+        return load_all(self.scenarios_dir)
+
+    def module_scenarios(self, module: str) -> list[Scenario]:
+        return [s for s in self.scenarios().values() if s.module == module]
+
+    # -- checks -------------------------------------------------------------------------
+
+    def check_sources(self) -> list[str]:
+        """Every problem in scenarios and notebooks, each naming its file."""
+        try:
+            scenarios = self.scenarios()
+        except ScenarioError as err:
+            return str(err).splitlines()
+        problems: list[str] = []
+        played_anywhere: set[str] = set()
+        for module in self.modules:
+            problems += self._check_notebook(module, scenarios, played_anywhere)
+        for scenario in scenarios.values():
+            if scenario.id not in played_anywhere:
+                problems.append(f"{self.scenarios_dir / (scenario.id + '.yaml')}: no notebook plays it "
+                                f"(expected play(\"{scenario.id}\") in curriculum/{scenario.module}/)")
+        return problems
+
+    def _check_notebook(self, module: str, scenarios: dict[str, Scenario], played_anywhere: set[str]) -> list[str]:
+        path = self.source_notebook(module)
+        try:
+            nb = nbformat.read(path, as_version=4)
+            nbformat.validate(nb)
+        except Exception as err:  # nbformat raises several unrelated types
+            return [f"{path}: not a valid notebook: {err}"]
+        problems = []
+        if (path.parent / RESPONSES_DIR).exists():
+            problems.append(f"{path.parent / RESPONSES_DIR}: answers saved in a source folder would be released "
+                            "to every learner; delete this folder (it holds a trainer's test clicks)")
+        tests: dict[tuple[str, str], float] = {}
+        played: list[str] = []
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type != "code":
+                continue
+            played += PLAY_CALL.findall(cell.source)
+            for call in GRADE_CALL.findall(cell.source):
+                if not meta.get("grade"):
+                    problems.append(f"{path}: cell {meta.get('grade_id', cell.get('id'))}: grade{call} "
+                                    "is in a cell that is not an nbgrader test cell")
+                tests[call] = float(meta.get("points", 0))
+        for scenario_id in played:
+            scenario = scenarios.get(scenario_id)
+            if scenario is None:
+                problems.append(f"{path}: play(\"{scenario_id}\"): no file scenarios/{scenario_id}.yaml")
+                continue
+            if scenario.module != module:
+                problems.append(f"{path}: play(\"{scenario_id}\"): that scenario's module is "
+                                f"{scenario.module!r}, expected {module!r}")
+            played_anywhere.add(scenario_id)
+            for step in scenario.steps:
+                points = tests.pop((scenario_id, step.id), None)
+                if points is None:
+                    problems.append(f"{path}: no test cell grade(\"{scenario_id}\", \"{step.id}\") "
+                                    f"with {step.points:g} points")
+                elif points != step.points:
+                    problems.append(f"{path}: test cell for {scenario_id}/{step.id} has {points:g} points; "
+                                    f"the scenario file says {step.points:g}")
+        for scenario_id, step_id in tests:
+            problems.append(f"{path}: test cell grade(\"{scenario_id}\", \"{step_id}\") matches no played "
+                            "scenario step")
+        return problems
+
+    # -- nbgrader ---------------------------------------------------------------------------
+
+    def nbgrader_config(self, **overrides: object):  # -> traitlets Config
+        from traitlets.config.loader import PyFileConfigLoader
+
+        config = PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
+        for dotted, value in overrides.items():
+            section, name = dotted.split("__")
+            config[section][name] = value
+        return config
+
+    def nbgrader_api(self, **overrides: object):  # -> nbgrader.apps.NbGraderAPI
+        import warnings
+
+        from nbgrader.apps import NbGraderAPI
+        from nbgrader.coursedir import CourseDirectory
+        from sqlalchemy.exc import SAWarning
+
+        warnings.filterwarnings("ignore", category=SAWarning)  # nbgrader's own session use, not ours
+
+        config = self.nbgrader_config(**overrides)
+        return NbGraderAPI(CourseDirectory(config=config), config=config)
+
+    @contextmanager
+    def environment(self) -> Iterator[None]:
+        """Kernels started for grading find this course's keys through $COURSE_ROOT."""
+        import os
+
+        old = os.environ.get(COURSE_ROOT_ENV)
+        os.environ[COURSE_ROOT_ENV] = str(self.root)
+        try:
+            yield
+        finally:
+            if old is None:
+                os.environ.pop(COURSE_ROOT_ENV, None)
+            else:
+                os.environ[COURSE_ROOT_ENV] = old
+
+    def release(self, api, module: str) -> Path:
+        """nbgrader generate_assignment, then check the key-free scenario data arrived."""
+        result = api.generate_assignment(module, force=True)
+        if not result["success"]:
+            raise CourseError(f"nbgrader generate_assignment {module} failed:\n{result['error'] or result['log']}")
+        folder = Path(api.coursedir.format_path(api.coursedir.release_directory, ".", module))
+        if not (folder / RELEASE_DATA).exists():
+            raise CourseError(f"{folder}: {RELEASE_DATA} missing after generate_assignment (post_convert_hook)")
+        return folder
+
+    def submission_dir(self, learner: str, module: str, submitted_root: Path | None = None) -> Path:
+        return (submitted_root or self.step_dir("submitted")) / learner / module
+
+    def submit_copy(self, release_folder: Path, dest: Path) -> Path:
+        """Start a submission from the released files (what a learner downloads)."""
+        if dest.exists():
+            shutil.rmtree(dest)
+        shutil.copytree(release_folder, dest)
+        return dest

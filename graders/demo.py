@@ -1,0 +1,110 @@
+"""`course demo`: a synthetic cohort taken through build, submit, grade, feedback and handouts.
+
+Every learner is fictional; answers are drawn with a fixed seed and written through the
+player's own save path (ResponseStore), exactly as clicks would write them.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+from pathlib import Path
+
+import nbformat
+
+from graders.branching import is_shown
+from graders.course import Course
+from graders.schema import Scenario
+from graders.scoring import key_answers
+from graders.store import ResponseStore, atomic_write_json
+
+COHORT_SIZE = 13
+SEED = 2026
+REFLECTION = (
+    "I would tell the client at the first session what stays private and what does not. "
+    "In Nevada I must act if a client makes an explicit threat to hurt a clearly identified person."
+)
+Plan = dict[str, dict[str, list[str]]]  # scenario -> step -> options
+
+
+def wrong_answers(scenario: Scenario) -> dict[str, list[str]]:
+    return {s.id: [next(o.id for o in s.options if not o.correct)] for s in scenario.steps}
+
+
+def random_answers(scenario: Scenario, rng: random.Random) -> dict[str, list[str]]:
+    """Walk the scenario as a learner would: only shown steps, some left blank."""
+    answers: dict[str, list[str]] = {}
+    for step in scenario.steps:
+        if not is_shown(step.show_if, answers) or rng.random() < 0.12:
+            continue
+        ids = [o.id for o in step.options]
+        answers[step.id] = [rng.choice(ids)] if step.kind == "single" else sorted(
+            rng.sample(ids, rng.randint(1, len(ids))))
+    return answers
+
+
+def cohort_plan(course: Course, size: int = COHORT_SIZE, seed: int = SEED) -> dict[str, dict[str, Plan | None]]:
+    """learner -> module -> answers (None: the learner opened nothing and saved no answers)."""
+    rng = random.Random(seed)
+    plan: dict[str, dict[str, Plan | None]] = {}
+    for n in range(1, size + 1):
+        learner = f"learner-{n:02d}"
+        plan[learner] = {}
+        for module in course.modules:
+            scenarios = course.module_scenarios(module)
+            if n == 1:
+                plan[learner][module] = {s.id: key_answers(s) for s in scenarios}
+            elif n == 2:
+                plan[learner][module] = None
+            elif n == 3:  # answered only the first scenario
+                plan[learner][module] = {scenarios[0].id: key_answers(scenarios[0])}
+            elif n == 4:
+                plan[learner][module] = {s.id: wrong_answers(s) for s in scenarios}
+            else:
+                plan[learner][module] = {s.id: random_answers(s, rng) for s in scenarios}
+    return plan
+
+
+def write_reflection(notebook: Path, text: str) -> None:
+    nb = nbformat.read(notebook, as_version=4)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "markdown" and meta.get("solution") and meta.get("grade"):
+            cell.source = text
+    nbformat.write(nb, notebook)
+
+
+def submit(course: Course, learner: str, module: str, answers: Plan | None, reflection: str | None) -> Path:
+    """Put one learner's work where nbgrader collects it: build/submitted/<learner>/<module>/."""
+    dest = course.submit_copy(course.step_dir("release") / module, course.submission_dir(learner, module))
+    if answers is not None:
+        store = ResponseStore(dest, module)
+        for scenario_id, steps in answers.items():
+            for step_id, options in steps.items():
+                store.set(scenario_id, step_id, options)
+    if reflection:
+        write_reflection(dest / f"{module}.ipynb", reflection)
+    (dest / "timestamp.txt").write_text("2026-11-20 10:00:00.000000 UTC\n")
+    return dest
+
+
+def reset_grading(course: Course) -> None:
+    for step in ("submitted", "autograded", "feedback"):
+        shutil.rmtree(course.step_dir(step), ignore_errors=True)
+    (course.build_dir / "gradebook.db").unlink(missing_ok=True)
+
+
+def make_cohort(course: Course, size: int = COHORT_SIZE) -> Path:
+    """Write the synthetic cohort's submissions and a record of what each learner answered."""
+    plan = cohort_plan(course, size)
+    for i, (learner, modules) in enumerate(plan.items()):
+        for module, answers in modules.items():
+            submit(course, learner, module, answers, REFLECTION if i % 3 == 0 and answers else None)
+    record = course.build_dir / "demo" / "cohort.json"
+    atomic_write_json(record, plan)
+    return record
+
+
+def load_plan(record: Path) -> dict:
+    return json.loads(record.read_text(encoding="utf-8"))

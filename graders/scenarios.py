@@ -1,0 +1,114 @@
+"""Load scenario YAML files (trainer side, with keys) and the key-free release copy."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from graders.paths import RELEASE_DATA
+from graders.schema import Scenario
+
+CONCEPTS_FILE = "concepts.yaml"
+
+
+class ScenarioError(ValueError):
+    """A scenario file is wrong; the message names the file, the field and what was expected."""
+
+
+def _where(loc: Iterable[object], data: object) -> str:
+    """Turn a pydantic location into 'steps[0](duty-applies).options[1].id'."""
+    parts: list[str] = []
+    node = data
+    for key in loc:
+        if isinstance(key, int):
+            label = f"[{key}]"
+            if isinstance(node, list) and key < len(node):
+                node = node[key]
+                if isinstance(node, dict) and isinstance(node.get("id"), str):
+                    label += f"({node['id']})"
+            parts.append(label)
+        else:
+            parts.append(f".{key}" if parts else str(key))
+            node = node.get(key) if isinstance(node, dict) else None
+    return "".join(parts) or "(top level)"
+
+
+def parse_scenario(path: Path) -> Scenario:
+    """Read and validate one scenario file, or raise ScenarioError naming file and field."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise ScenarioError(f"{path}: not valid YAML: {err}") from None
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{path}: expected a mapping of fields (id, title, steps, ...), got {type(data).__name__}")
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as err:
+        problems = [
+            f"{path}: field '{_where(e['loc'], data)}': {e['msg']}"
+            + (f" (got {e['input']!r})" if e["type"] != "missing" and not isinstance(e["input"], dict | list) else "")
+            for e in err.errors()
+        ]
+        raise ScenarioError("\n".join(problems)) from None
+    if path.stem != scenario.id:
+        raise ScenarioError(f"{path}: field 'id': expected the file name's stem {path.stem!r}, got {scenario.id!r}")
+    return scenario
+
+
+def load_concepts(scenarios_dir: Path) -> dict[str, str]:
+    path = scenarios_dir / CONCEPTS_FILE
+    if not path.exists():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{path}: expected a mapping 'concept-tag: description'")
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def scenario_files(scenarios_dir: Path) -> list[Path]:
+    return sorted(p for p in scenarios_dir.glob("*.yaml") if p.name != CONCEPTS_FILE)
+
+
+def load_all(scenarios_dir: Path) -> dict[str, Scenario]:
+    """Every scenario in the folder, validated; all problems are reported together."""
+    concepts = load_concepts(scenarios_dir)
+    found: dict[str, Scenario] = {}
+    problems: list[str] = []
+    for path in scenario_files(scenarios_dir):
+        try:
+            scenario = parse_scenario(path)
+        except ScenarioError as err:
+            problems.append(str(err))
+            continue
+        unknown = [c for c in scenario.concepts if concepts and c not in concepts]
+        if unknown:
+            problems.append(
+                f"{path}: field 'concepts': {unknown} not in {scenarios_dir / CONCEPTS_FILE}; "
+                "expected one of its tags"
+            )
+        found[scenario.id] = scenario
+    if problems:
+        raise ScenarioError("\n".join(problems))
+    return found
+
+
+def load_one(scenarios_dir: Path, scenario_id: str) -> Scenario:
+    path = scenarios_dir / f"{scenario_id}.yaml"
+    if not path.exists():
+        raise ScenarioError(f"no scenario {scenario_id!r}: expected a file {path}")
+    return parse_scenario(path)
+
+
+def release_data(scenarios: Iterable[Scenario]) -> dict:
+    """The key-free scenario data written beside a released notebook."""
+    return {"format": 1, "scenarios": {s.id: s.learner_view() for s in scenarios}}
+
+
+def write_release_data(folder: Path, scenarios: Iterable[Scenario]) -> Path:
+    path = folder / RELEASE_DATA
+    path.write_text(json.dumps(release_data(scenarios), indent=1, ensure_ascii=False), encoding="utf-8")
+    return path

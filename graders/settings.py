@@ -1,0 +1,38 @@
+"""Course settings (course.yaml): id, title, jurisdiction, clinic branding, grading options."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+SETTINGS_FILE = "course.yaml"
+
+
+class Clinic(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    contact: str = ""
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    course_id: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
+    title: str
+    jurisdiction: list[str] = ["US", "NV"]
+    clinic: Clinic
+    autograde_timeout: int = Field(60, gt=0, description="seconds one notebook cell may run when graded")
+    mastery: float = Field(0.8, gt=0, le=1, description="share of a module's points needed to pass")
+    legal_review_date: str = Field(description="when the legal content was last reviewed (YYYY-MM-DD)")
+
+
+def load_settings(root: Path) -> Settings:
+    path = root / SETTINGS_FILE
+    try:
+        return Settings.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        raise SystemExit(f"{path}: course settings file not found") from None
+    except ValidationError as err:
+        problems = [f"{path}: field '{'.'.join(map(str, e['loc']))}': {e['msg']}" for e in err.errors()]
+        raise SystemExit("\n".join(problems)) from None

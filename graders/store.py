@@ -1,0 +1,130 @@
+"""The response file: every answer on disk at once, atomically, with an append-only event log.
+
+Layout, beside the notebook:
+    responses/<module>.json          {"format": 1, "module": ..., "updated": ..., "answers":
+                                      {scenario_id: {step_id: [option_id, ...]}}}
+    responses/<module>.events.jsonl  one line per change: time, scenario, step, old, new
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from graders.paths import events_path, responses_path
+
+Answers = dict[str, dict[str, list[str]]]
+FORMAT = 1
+MAX_BYTES = 1_000_000  # a real response file is a few kB; anything this big is not ours
+ECHO_MIME = "application/vnd.confidentiality-course.answers+json"  # the answers echoed into the notebook
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write_json(path: Path, data: object) -> None:
+    """Write JSON so that the file is always either the old or the new whole version."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=1, sort_keys=True)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def parse_answers(raw: object) -> Answers:
+    """Check the shape of a response file's content; raise ValueError if it is not ours."""
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT or not isinstance(raw.get("answers"), dict):
+        raise ValueError("not a response file (expected 'format': 1 and an 'answers' mapping)")
+    answers: Answers = {}
+    for scenario_id, steps in raw["answers"].items():
+        if not isinstance(steps, dict):
+            raise ValueError(f"answers for {scenario_id!r} are not a mapping of steps")
+        answers[scenario_id] = {}
+        for step_id, chosen in steps.items():
+            if not isinstance(chosen, list) or not all(isinstance(c, str) for c in chosen):
+                raise ValueError(f"answer to {scenario_id}/{step_id} is not a list of option ids")
+            answers[scenario_id][step_id] = chosen
+    return answers
+
+
+def read_answers(path: Path) -> Answers:
+    """Read a response file; raise ValueError with the reason if it is unreadable."""
+    if path.stat().st_size > MAX_BYTES:
+        raise ValueError(f"response file is {path.stat().st_size} bytes, over the {MAX_BYTES} limit")
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValueError(f"response file is not valid JSON ({err})") from None
+    return parse_answers(raw)
+
+
+class ResponseStore:
+    """The saved answers of one module, in the folder of its notebook."""
+
+    def __init__(self, folder: Path, module: str, *, read_only: bool = False) -> None:
+        self.folder = Path(folder)
+        self.module = module
+        self.read_only = read_only
+        self.path = responses_path(self.folder, module)
+        self.events = events_path(self.folder, module)
+        self.problem: str | None = None  # what went wrong reading the file, for the learner to see
+        self.answers: Answers = self._load()
+
+    def _load(self) -> Answers:
+        if not self.path.exists():
+            return {}
+        try:
+            return read_answers(self.path)
+        except (OSError, ValueError) as err:
+            if self.read_only:
+                self.problem = f"Saved answers could not be read: {err}."
+                return {}
+            kept = self.path.with_name(f"{self.path.stem}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}.json")
+            os.replace(self.path, kept)
+            self._log({"event": "unreadable-file-kept-aside", "reason": str(err), "kept_as": kept.name})
+            self.problem = (
+                f"Your earlier answers file could not be read ({err}). It was kept as "
+                f"{kept.relative_to(self.folder)} for your trainer; please answer again."
+            )
+            return {}
+
+    def get(self, scenario_id: str, step_id: str) -> list[str]:
+        return list(self.answers.get(scenario_id, {}).get(step_id, []))
+
+    def set(self, scenario_id: str, step_id: str, chosen: list[str]) -> None:
+        """Save one answer now: the whole file is replaced atomically, then the change is logged."""
+        if self.read_only:
+            raise PermissionError("this response store is read-only (grading)")
+        old = self.get(scenario_id, step_id)
+        self.answers.setdefault(scenario_id, {})[step_id] = list(chosen)
+        atomic_write_json(
+            self.path, {"format": FORMAT, "module": self.module, "updated": now(), "answers": self.answers}
+        )
+        self._log({"scenario": scenario_id, "step": step_id, "old": old, "new": list(chosen)})
+
+    def _log(self, event: dict) -> None:
+        self.events.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.events, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"time": now(), **event}) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
