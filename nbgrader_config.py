@@ -4,6 +4,7 @@ Sources live in curriculum/ (one folder per module); everything nbgrader generat
 under build/ (release, submitted, autograded, feedback, gradebook.db, exchange).
 """
 
+import os
 from pathlib import Path
 
 from graders.nbgrader_hooks import release_data_hook
@@ -13,6 +14,8 @@ ROOT = Path(__file__).resolve().parent
 BUILD = ROOT / "build"
 BUILD.mkdir(exist_ok=True)  # sqlite creates the gradebook file, not its folder
 settings = load_settings(ROOT)
+# Kernels that nbgrader starts (autograde) read the keys from this course's scenarios/.
+os.environ["COURSE_ROOT"] = str(ROOT)
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 
 c.CourseDirectory.root = str(ROOT)

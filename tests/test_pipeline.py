@@ -1,0 +1,228 @@
+"""The real round trip: course build -> learners' answers through the player's save path ->
+nbgrader autograde -> scores, feedback and the CSV export; plus the key canary."""
+
+from __future__ import annotations
+
+import html
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+from nbformat.v4 import new_code_cell, new_output
+
+from graders.authoring import module_notebook, prose
+from graders.build import build
+from graders.cohort import grade_cohort
+from graders.course import Course
+from graders.handouts import build_handouts
+from graders.schema import Scenario
+from graders.store import ECHO_MIME, ResponseStore
+from tests.conftest import copy_course
+from tests.expected import expected_scores
+
+CANARY = "CANARY-7f3a9c-KEY-MUST-NOT-LEAK"
+MODULE = "duty-to-protect"
+THREAT, ANGER, CALL = ("duty-to-protect-explicit-threat", "duty-to-protect-vague-anger",
+                       "duty-to-protect-front-desk-call")
+
+CANARY_SCENARIO = {
+    "id": "canary-scenario",
+    "title": "A test scenario",
+    "module": "canary-module",
+    "concepts": ["duty-to-protect"],
+    "jurisdiction": ["US", "NV"],
+    "story": "Robin Test (fictional) asks a question.",
+    "steps": [{
+        "id": "only-step",
+        "prompt": "Which answer is keyed?",
+        "points": 1,
+        "citations": ["NRS 629.550(1)"],
+        "trainer_note": f"The key is the first option. {CANARY}",
+        "options": [
+            {"id": "first", "text": "The first option", "correct": True, "rationale": f"Keyed. {CANARY}"},
+            {"id": "second", "text": "The second option", "rationale": f"Not keyed. {CANARY}"},
+        ],
+    }],
+}
+
+
+def key_answers(scenarios_dir: Path, sid: str) -> dict[str, list[str]]:
+    data = yaml.safe_load((scenarios_dir / f"{sid}.yaml").read_text())
+    return {s["id"]: [o["id"] for o in s["options"] if o.get("correct")] for s in data["steps"]}
+
+
+def submit(course: Course, learner: str, answers: dict | None) -> Path:
+    """A learner's submission: the released files plus answers saved by the player's store."""
+    dest = course.submission_dir(learner, MODULE)
+    shutil.copytree(course.step_dir("release") / MODULE, dest)
+    if answers:
+        store = ResponseStore(dest, MODULE)
+        for sid, steps in answers.items():
+            for step, options in steps.items():
+                store.set(sid, step, options)
+    return dest
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    root = copy_course(tmp_path_factory.mktemp("pipeline") / "course")
+    (root / "scenarios" / "canary-scenario.yaml").write_text(yaml.safe_dump(CANARY_SCENARIO))
+    nb = module_notebook("Canary module", [Scenario.model_validate(CANARY_SCENARIO)], "2026-11-25")
+    nb.cells.insert(1, prose("trainer-tip", f"Trainer tip: {CANARY}", tags=["trainer-only"]))
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            cell.source = f"Model answer for trainers: {CANARY}"
+    (root / "curriculum" / "canary-module").mkdir()
+    nbformat.write(nb, root / "curriculum" / "canary-module" / "canary-module.ipynb")
+
+    course = Course(root)
+    selftests = build(course)
+    sdir = root / "scenarios"
+    plans = {
+        "key": {sid: key_answers(sdir, sid) for sid in (THREAT, ANGER, CALL)},
+        "blank": None,
+        "partial": {
+            THREAT: {"duty-applies": ["yes-nevada-trigger-met"], "discharge": ["crisis-hold"],
+                     "what-to-share": ["full-chart"]},
+            ANGER: {"duty-applies": ["yes-identifiable-man"], "recovery-missing-element": ["explicit-imminent-threat"],
+                    "clinical-response": ["explore-and-safety-plan", "document-and-consult", "call-police-now"]},
+        },
+    }
+    for learner, answers in plans.items():
+        submit(course, learner, answers)
+
+    # Tampering: learner-added code that patches the grader to award full marks.
+    tamper = submit(course, "tamper", None) / f"{MODULE}.ipynb"
+    nb = nbformat.read(tamper, as_version=4)
+    nb.cells.insert(3, new_code_cell("import graders.grading as g\ng.grade = lambda *a, **k: 99.0\n"
+                                     "import graders\ngraders.grade = lambda *a, **k: 2.0"))
+    nbformat.write(nb, tamper)
+    plans["tamper"] = None
+
+    # The response file is lost, but the notebook kept the player's echo of the answers.
+    echo_answers = {THREAT: key_answers(sdir, THREAT)}
+    echo_dir = submit(course, "echo", echo_answers)
+    shutil.rmtree(echo_dir / "responses")
+    nb = nbformat.read(echo_dir / f"{MODULE}.ipynb", as_version=4)
+    play_cell = next(c for c in nb.cells if c.source.startswith("play("))
+    play_cell.outputs = [new_output("display_data", data={
+        "text/html": "<span hidden></span>", ECHO_MIME: {"module": MODULE, "answers": echo_answers}})]
+    nbformat.write(nb, echo_dir / f"{MODULE}.ipynb")
+    plans["echo"] = echo_answers
+
+    outcomes = grade_cohort(course)
+    index = build_handouts(course)
+    return {"course": course, "plans": plans, "outcomes": outcomes, "selftests": selftests, "index": index}
+
+
+def cell_scores(course: Course, learner: str) -> dict[str, float]:
+    from nbgrader.api import Gradebook
+
+    config = course.nbgrader_config()
+    with Gradebook(config.CourseDirectory.db_url, config.CourseDirectory.course_id) as gb:
+        nb = gb.find_submission_notebook(MODULE, MODULE, learner)
+        return {g.name: g.auto_score for g in nb.grades if g.cell.cell_type == "code"}
+
+
+def test_selftest_key_full_marks_and_blank_zero(graded: dict) -> None:
+    results = {r.module: r for r in graded["selftests"]}
+    assert set(results) == {MODULE, "canary-module"}
+    duty = results[MODULE]
+    assert duty.key_score == duty.max_auto == 15
+    assert duty.blank_score == 0
+
+
+@pytest.mark.parametrize("learner", ["key", "blank", "partial"])
+def test_autograde_scores_match_answers(graded: dict, learner: str) -> None:
+    course = graded["course"]
+    answers = graded["plans"][learner] or {}
+    expected = expected_scores(course.scenarios_dir, answers, [THREAT, ANGER, CALL])
+    assert cell_scores(course, learner) == pytest.approx(expected)
+
+
+def test_partial_credit_is_real(graded: dict) -> None:
+    scores = cell_scores(graded["course"], "partial")
+    assert scores[f"{THREAT}--duty-applies"] == 2
+    assert scores[f"{THREAT}--discharge"] == 1  # one of two keyed routes, nothing wrong
+    assert scores[f"{THREAT}--what-to-share"] == 0
+    assert scores[f"{ANGER}--recovery-missing-element"] == 1  # the recovery step after a wrong turn
+    assert scores[f"{ANGER}--clinical-response"] == 1  # two right picks, one wrong pick, of two keyed
+    assert scores[f"{CALL}--tell-the-client"] == 0  # unanswered
+
+
+def test_added_code_cannot_change_the_grade(graded: dict) -> None:
+    assert set(cell_scores(graded["course"], "tamper").values()) == {0}
+    tamper = next(o for o in graded["outcomes"] if o.learner == "tamper")
+    assert tamper.graded and any("added code" in f for f in tamper.flags)
+    autograded = graded["course"].step_dir("autograded") / "tamper" / MODULE / f"{MODULE}.ipynb"
+    assert "lambda" not in autograded.read_text()
+
+
+def test_lost_response_file_is_rebuilt_from_the_notebook_echo(graded: dict) -> None:
+    course = graded["course"]
+    expected = expected_scores(course.scenarios_dir, graded["plans"]["echo"], [THREAT, ANGER, CALL])
+    assert cell_scores(course, "echo") == pytest.approx(expected)
+    assert sum(expected.values()) == 5
+    echo = next(o for o in graded["outcomes"] if o.learner == "echo")
+    assert any("rebuilt" in f for f in echo.flags)
+
+
+def test_grades_csv_has_one_row_per_learner_and_module(graded: dict) -> None:
+    import csv
+
+    rows = list(csv.DictReader((graded["course"].build_dir / "grades.csv").open()))
+    by_key = {(r["student_id"], r["assignment"]): r for r in rows}
+    learners = {"key", "blank", "partial", "tamper", "echo"}
+    assert {k for k in by_key if k[1] == MODULE} == {(learner, MODULE) for learner in learners}
+    assert float(by_key[("key", MODULE)]["score"]) == 15
+    assert float(by_key[("key", MODULE)]["max_score"]) == 18  # 15 auto + 3 for the reflection
+
+
+def test_feedback_explains_without_leaking_hidden_tests_or_key(graded: dict) -> None:
+    course = graded["course"]
+    page = (course.step_dir("feedback") / "partial" / MODULE / f"{MODULE}.html").read_text()
+    assert "BEGIN HIDDEN TESTS" not in page
+    assert 'grade(&quot;' not in page and 'grade("' not in page
+    scenario = yaml.safe_load((course.scenarios_dir / f"{THREAT}.yaml").read_text())
+    share = next(s for s in scenario["steps"] if s["id"] == "what-to-share")
+    chosen = next(o for o in share["options"] if o["id"] == "full-chart")
+    keyed = next(o for o in share["options"] if o.get("correct"))
+    text = " ".join(html.unescape(page).split())
+    assert "NRS 629.550" in text  # sources are named
+    assert " ".join(chosen["rationale"].split()) in text  # why their answer was wrong
+    assert " ".join(keyed["rationale"].split()) not in text  # not the key's explanation
+
+
+def test_key_canary_never_reaches_release_or_handouts(graded: dict) -> None:
+    course = graded["course"]
+    release, handouts = course.step_dir("release"), course.build_dir / "handouts"
+    files = [p for p in [*release.rglob("*"), *handouts.rglob("*")] if p.is_file()]
+    assert any(p.name == "canary-module.html" for p in files)
+    assert any(p.name == "canary-module.ipynb" for p in files)
+    for path in files:
+        assert CANARY not in path.read_text(errors="replace"), f"canary leaked into {path}"
+    # and the canary is really in the trainer's sources, so the check can fail
+    assert CANARY in (course.scenarios_dir / "canary-scenario.yaml").read_text()
+    assert CANARY in (course.curriculum_dir / "canary-module" / "canary-module.ipynb").read_text()
+
+
+def test_release_has_key_free_scenario_data_and_no_hidden_tests(graded: dict) -> None:
+    release = graded["course"].step_dir("release") / MODULE
+    data = json.loads((release / "scenarios.json").read_text())
+    assert set(data["scenarios"]) == {THREAT, ANGER, CALL}
+    text = json.dumps(data)
+    assert '"correct"' not in text and '"rationale"' not in text and '"trainer_note"' not in text
+    notebook = (release / f"{MODULE}.ipynb").read_text()
+    assert "BEGIN HIDDEN TESTS" not in notebook and "grade(" not in notebook.replace("from graders import play, grade", "")
+    assert "trainer-only" not in notebook
+
+
+def test_handouts_show_no_code(graded: dict) -> None:
+    page = (graded["index"].parent / f"{MODULE}.html").read_text()
+    assert "play(" not in page and "from graders" not in page and "<script" not in page
+    assert "Training, not legal advice" in page
+    index = graded["index"].read_text()
+    assert f'href="{MODULE}.html"' in index
