@@ -17,7 +17,8 @@ $(VENV)/.installed: pyproject.toml
 demo: $(VENV)/.installed  ## build the course, grade a synthetic cohort, render handouts
 	$(BIN)/course demo
 
-test: $(VENV)/.installed  ## run the whole test suite
+test: $(VENV)/.installed  ## lint, then the whole test suite
+	$(BIN)/ruff check graders tests benchmarks nbgrader_config.py
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed

@@ -72,7 +72,8 @@ def index_page(course: Course, entries: list[tuple[str, str]], built: str) -> st
 </head><body>
 <header><p><strong>{html.escape(s.clinic.name)}</strong> · {html.escape(s.clinic.contact)}</p></header>
 <main><h1>{html.escape(s.title)}</h1>
-<p><strong>Training, not legal advice.</strong> Legal content reviewed on {html.escape(s.legal_review_date)}. Built {built}.</p>
+<p><strong>Training, not legal advice.</strong>
+Legal content reviewed on {html.escape(s.legal_review_date)}. Built {built}.</p>
 <h2>Module handouts</h2><ul>{items}</ul></main>
 </body></html>
 """

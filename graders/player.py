@@ -101,7 +101,8 @@ class Player:
         try:
             self.store.set(self.scenario["id"], step["id"], chosen)
         except OSError as err:
-            self.status.value = f"<p role='alert'><strong>Not saved: {html.escape(str(err))}. Tell your trainer.</strong></p>"
+            message = f"Not saved: {html.escape(str(err))}. Tell your trainer."
+            self.status.value = f"<p role='alert'><strong>{message}</strong></p>"
             return
         echo(self.store, update=True)
         self._refresh(saved_now=True)

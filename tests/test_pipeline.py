@@ -216,7 +216,8 @@ def test_release_has_key_free_scenario_data_and_no_hidden_tests(graded: dict) ->
     text = json.dumps(data)
     assert '"correct"' not in text and '"rationale"' not in text and '"trainer_note"' not in text
     notebook = (release / f"{MODULE}.ipynb").read_text()
-    assert "BEGIN HIDDEN TESTS" not in notebook and "grade(" not in notebook.replace("from graders import play, grade", "")
+    assert "BEGIN HIDDEN TESTS" not in notebook
+    assert "grade(" not in notebook.replace("from graders import play, grade", "")
     assert "trainer-only" not in notebook
 
 
