@@ -7,7 +7,9 @@ under build/ (release, submitted, autograded, feedback, gradebook.db, exchange).
 import os
 from pathlib import Path
 
-from graders.nbgrader_hooks import release_data_hook
+import nbgrader
+
+from graders.nbgrader_hooks import TEMPLATES, release_data_hook
 from graders.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent
@@ -82,4 +84,11 @@ c.GenerateFeedback.preprocessors = [
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     "nbgrader.preprocessors.ClearHiddenTests",
     "graders.nbgrader_hooks.ScrubTracebacks",
+]
+# nbgrader's feedback page minus code: our templates/feedback/learner.html.j2 extends nbgrader's
+# feedback/index.html.j2 (next on the path), whichever way feedback is made (CLI, API, formgrader).
+c.HTMLExporter.template_file = "learner.html.j2"
+c.HTMLExporter.extra_template_basedirs = [
+    str(TEMPLATES),
+    str(Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"),
 ]

@@ -10,11 +10,10 @@ import nbformat
 from nbformat.v4 import new_raw_cell
 
 from graders.course import PLAY_CALL, Course
-from graders.nbgrader_hooks import TRAINER_TAG
+from graders.nbgrader_hooks import TEMPLATES, TRAINER_TAG
 from graders.progress import progress_bar
 from graders.render import scenario_html
 
-TEMPLATES = Path(__file__).parent / "templates"
 WRITE_LINES = '<div class="write-lines" aria-label="Space to write your answer">' + "<div></div>" * 6 + "</div>"
 
 

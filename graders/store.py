@@ -99,14 +99,27 @@ class ResponseStore:
             if self.read_only:
                 self.problem = f"Saved answers could not be read: {err}."
                 return {}
-            kept = self.path.with_name(f"{self.path.stem}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}.json")
-            os.replace(self.path, kept)
+            kept = self._keep_aside()
             self._log({"event": "unreadable-file-kept-aside", "reason": str(err), "kept_as": kept.name})
             self.problem = (
                 f"Your earlier answers file could not be read ({err}). It was kept as "
                 f"{kept.relative_to(self.folder)} for your trainer; please answer again."
             )
             return {}
+
+    def _keep_aside(self) -> Path:
+        """Move the unreadable file to a name no earlier kept copy has (never overwrite one)."""
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        n = 1
+        while True:
+            kept = self.path.with_name(f"{self.path.stem}.unreadable-{stamp}{'' if n == 1 else f'-{n}'}.json")
+            try:
+                os.link(self.path, kept)  # fails if the name is taken
+            except FileExistsError:
+                n += 1
+                continue
+            os.unlink(self.path)
+            return kept
 
     def get(self, scenario_id: str, step_id: str) -> list[str]:
         return list(self.answers.get(scenario_id, {}).get(step_id, []))

@@ -186,6 +186,8 @@ def test_feedback_explains_without_leaking_hidden_tests_or_key(graded: dict) -> 
     page = (course.step_dir("feedback") / "partial" / MODULE / f"{MODULE}.html").read_text()
     assert "BEGIN HIDDEN TESTS" not in page
     assert 'grade(&quot;' not in page and 'grade("' not in page
+    assert "from graders import" not in page and "play(" not in page  # learners see no code
+    assert not any(o.flags for o in graded["outcomes"] if o.learner == "partial")
     scenario = yaml.safe_load((course.scenarios_dir / f"{THREAT}.yaml").read_text())
     share = next(s for s in scenario["steps"] if s["id"] == "what-to-share")
     chosen = next(o for o in share["options"] if o["id"] == "full-chart")

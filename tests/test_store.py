@@ -287,11 +287,6 @@ def test_read_only_store_without_a_file_creates_nothing(tmp_path: Path) -> None:
     assert not (tmp_path / "responses").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the kept-aside name has one-second resolution, so a second unreadable file in the same "
-    "second replaces the first kept copy (see the report; fix: make the name unique)",
-)
 def test_two_unreadable_files_in_the_same_second_are_both_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import graders.store
 
