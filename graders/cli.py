@@ -9,13 +9,17 @@ import click
 from rich.table import Table
 
 from graders.course import Course, CourseError
-from graders.paths import COURSE_ROOT_ENV, CourseNotFound, course_root
+from graders.paths import COURSE_ROOT_ENV, CourseNotFound, course_root, is_course_root
 from graders.progress import console
 
 
 def open_course(root: Path | None) -> Course:
+    if root is not None:
+        if not is_course_root(root):
+            raise click.ClickException(f"{root} is not a course folder (no nbgrader_config.py and scenarios/)")
+        return Course(root.resolve())
     try:
-        return Course(course_root(root or Path.cwd()) if root is None else root.resolve())
+        return Course(course_root(Path.cwd()))
     except CourseNotFound as err:
         raise click.ClickException(str(err)) from None
 
@@ -76,9 +80,12 @@ def print_outcomes(outcomes) -> None:
 def grade(root: Path | None, no_feedback: bool) -> None:
     """Autograde every submission in build/submitted, write feedback (no hidden tests, no key)
     and export build/grades.csv. Exits non-zero if any submission could not be graded."""
-    from graders.cohort import grade_cohort
+    from graders.cohort import grade_cohort, submissions
 
     course = open_course(root)
+    if not submissions(course):
+        raise click.ClickException(f"nothing to grade: no submissions in {course.step_dir('submitted')}/"
+                                   "<learner>/<module>/ (nbgrader collect puts them there)")
     outcomes = grade_cohort(course, feedback=not no_feedback)
     print_outcomes(outcomes)
     console.print(f"Grades: {course.build_dir / 'grades.csv'}   Feedback: {course.step_dir('feedback')}")

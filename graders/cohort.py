@@ -36,6 +36,11 @@ def _flags(log: str) -> list[str]:
     return [meaning for needle, meaning in FLAGS.items() if needle in log]
 
 
+def last_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[-1] if lines else ""
+
+
 def export_csv(api, dest: Path) -> Path:
     """nbgrader's own CSV export (one row per learner and module)."""
     from nbgrader.api import Gradebook
@@ -59,8 +64,7 @@ def grade_cohort(course: Course, feedback: bool = True) -> list[Outcome]:
             log = (result.get("log") or "") + (result.get("error") or "")
             outcome = Outcome(learner, module, bool(result["success"]), _flags(log))
             if not result["success"]:
-                outcome.error = (result.get("error") or result.get("log") or "").strip().splitlines()[-1:][0] \
-                    if (result.get("error") or result.get("log")) else "nbgrader failed"
+                outcome.error = last_line(result.get("error") or result.get("log") or "") or "nbgrader failed"
             outcomes.append(outcome)
             bar.advance(task)
         if feedback:

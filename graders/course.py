@@ -173,8 +173,8 @@ class Course:
             raise CourseError(f"{folder}: {RELEASE_DATA} missing after generate_assignment (post_convert_hook)")
         return folder
 
-    def submission_dir(self, learner: str, module: str, submitted_root: Path | None = None) -> Path:
-        return (submitted_root or self.step_dir("submitted")) / learner / module
+    def submission_dir(self, learner: str, module: str) -> Path:
+        return self.step_dir("submitted") / learner / module
 
     def submit_copy(self, release_folder: Path, dest: Path) -> Path:
         """Start a submission from the released files (what a learner downloads)."""

@@ -116,3 +116,10 @@ def test_notebook_and_scenario_must_agree(course_dir: Path) -> None:
     problems = "\n".join(Course(course_dir).check_sources())
     assert "has 5 points; the scenario file says 2" in problems
     assert "answers saved in a source folder would be released" in problems
+
+
+def test_grade_with_nothing_submitted_says_so(course_dir: Path) -> None:
+    run = subprocess.run([sys.executable, "-m", "graders.cli", "grade", "--root", str(course_dir)],
+                         capture_output=True, text=True)
+    assert run.returncode == 1
+    assert "nothing to grade: no submissions in" in run.stderr
