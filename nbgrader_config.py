@@ -10,6 +10,7 @@ from pathlib import Path
 import nbgrader
 
 from graders.nbgrader_hooks import TEMPLATES, release_data_hook
+from graders.paths import COURSE_ROOT_ENV
 from graders.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent
@@ -17,7 +18,7 @@ BUILD = ROOT / "build"
 BUILD.mkdir(exist_ok=True)  # sqlite creates the gradebook file, not its folder
 settings = load_settings(ROOT)
 # Kernels that nbgrader starts (autograde) read the keys from this course's scenarios/.
-os.environ["COURSE_ROOT"] = str(ROOT)
+os.environ[COURSE_ROOT_ENV] = str(ROOT)
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 
 c.CourseDirectory.root = str(ROOT)

@@ -81,7 +81,7 @@ def build(course: Course, modules: list[str] | None = None, selftest: bool = Tru
         raise CourseError("the course sources have problems:\n  " + "\n  ".join(problems))
     modules = modules or course.modules
     results: list[SelfTest] = []
-    with course.environment(), progress_bar() as bar:
+    with progress_bar() as bar:
         api = course.nbgrader_api()
         task = bar.add_task("Release", total=len(modules), note="")
         for module in modules:

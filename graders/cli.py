@@ -141,5 +141,7 @@ def demo(root: Path | None, learners: int) -> None:
   Handouts                    {index}""")
     if any(not o.graded for o in outcomes):
         raise click.ClickException("some submissions could not be graded (see the table)")
+
+
 if __name__ == "__main__":
     main()

@@ -12,7 +12,6 @@ from graders.progress import progress_bar
 FLAGS = {
     "rebuilt from the notebook's echo": "response file was missing or unreadable; rebuilt from the notebook",
     "code cell(s) added to the submission": "learner-added code removed before grading",
-    "Saved answers could not be read": "response file unreadable",
 }
 
 
@@ -55,7 +54,7 @@ def export_csv(api, dest: Path) -> Path:
 def grade_cohort(course: Course, feedback: bool = True) -> list[Outcome]:
     todo = submissions(course)
     outcomes: list[Outcome] = []
-    with course.environment(), progress_bar() as bar:
+    with progress_bar() as bar:
         api = course.nbgrader_api()
         task = bar.add_task("Autograde", total=len(todo), note="")
         for learner, module in todo:

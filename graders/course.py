@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 import nbformat
 
-from graders.paths import COURSE_ROOT_ENV, RELEASE_DATA, RESPONSES_DIR
+from graders.paths import RELEASE_DATA, RESPONSES_DIR
 from graders.scenarios import ScenarioError, load_all
 from graders.schema import Scenario
 from graders.settings import Settings, load_settings
@@ -147,21 +145,6 @@ class Course:
 
         config = self.nbgrader_config(**overrides)
         return NbGraderAPI(CourseDirectory(config=config), config=config)
-
-    @contextmanager
-    def environment(self) -> Iterator[None]:
-        """Kernels started for grading find this course's keys through $COURSE_ROOT."""
-        import os
-
-        old = os.environ.get(COURSE_ROOT_ENV)
-        os.environ[COURSE_ROOT_ENV] = str(self.root)
-        try:
-            yield
-        finally:
-            if old is None:
-                os.environ.pop(COURSE_ROOT_ENV, None)
-            else:
-                os.environ[COURSE_ROOT_ENV] = old
 
     def release(self, api, module: str) -> Path:
         """nbgrader generate_assignment, then check the key-free scenario data arrived."""

@@ -17,9 +17,10 @@ from graders.authoring import module_notebook, prose
 from graders.build import build
 from graders.cohort import grade_cohort
 from graders.course import Course
+from graders.demo import submit
 from graders.handouts import build_handouts
 from graders.schema import Scenario
-from graders.store import ECHO_MIME, ResponseStore
+from graders.store import ECHO_MIME
 from tests.conftest import copy_course
 from tests.expected import expected_scores
 
@@ -54,18 +55,6 @@ def key_answers(scenarios_dir: Path, sid: str) -> dict[str, list[str]]:
     return {s["id"]: [o["id"] for o in s["options"] if o.get("correct")] for s in data["steps"]}
 
 
-def submit(course: Course, learner: str, answers: dict | None) -> Path:
-    """A learner's submission: the released files plus answers saved by the player's store."""
-    dest = course.submission_dir(learner, MODULE)
-    shutil.copytree(course.step_dir("release") / MODULE, dest)
-    if answers:
-        store = ResponseStore(dest, MODULE)
-        for sid, steps in answers.items():
-            for step, options in steps.items():
-                store.set(sid, step, options)
-    return dest
-
-
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = copy_course(tmp_path_factory.mktemp("pipeline") / "course")
@@ -92,10 +81,10 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
         },
     }
     for learner, answers in plans.items():
-        submit(course, learner, answers)
+        submit(course, learner, MODULE, answers, None)
 
     # Tampering: learner-added code that patches the grader to award full marks.
-    tamper = submit(course, "tamper", None) / f"{MODULE}.ipynb"
+    tamper = submit(course, "tamper", MODULE, None, None) / f"{MODULE}.ipynb"
     nb = nbformat.read(tamper, as_version=4)
     nb.cells.insert(3, new_code_cell("import graders.grading as g\ng.grade = lambda *a, **k: 99.0\n"
                                      "import graders\ngraders.grade = lambda *a, **k: 2.0"))
@@ -104,7 +93,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
     # The response file is lost, but the notebook kept the player's echo of the answers.
     echo_answers = {THREAT: key_answers(sdir, THREAT)}
-    echo_dir = submit(course, "echo", echo_answers)
+    echo_dir = submit(course, "echo", MODULE, echo_answers, None)
     shutil.rmtree(echo_dir / "responses")
     nb = nbformat.read(echo_dir / f"{MODULE}.ipynb", as_version=4)
     play_cell = next(c for c in nb.cells if c.source.startswith("play("))
