@@ -8,6 +8,7 @@ from __future__ import annotations
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from graders.nbgrader_hooks import TRAINER_TAG
 from graders.schema import Scenario
 
 HIDDEN = {"jupyter": {"source_hidden": True}}
@@ -42,6 +43,54 @@ def scenario_cells(scenario: Scenario) -> list:
     return cells
 
 
+HOW_IT_WORKS = """## How this module works
+
+- Read each short section, then work through the case scenarios that follow it.
+- **Click to answer.** Each question shows choices. Pick one answer, or, where a question says \
+"select every one", pick all that apply.
+- **Your answers save themselves.** After each click you will see "Saved". There is no save button to \
+press for your answers.
+- **Nothing to type except the reflection** near the end. After writing it, save the notebook \
+(File > Save, or Ctrl+S).
+- Some scenarios show an extra question only after certain answers. That is normal.
+- **No buttons?** Choose **Run > Run All Cells** from the menu at the top, wait a moment, then scroll back up."""
+
+DISCLAIMER = ("**Training, not legal advice.** This module teaches general rules for staff training. It is not "
+              "legal advice about any real case. Take real cases to your clinical supervisor, the privacy officer "
+              "or the clinic's counsel.")
+
+SOURCES_INTRO = ("Check each against its current official text before relying on it: Nevada law at "
+                 "leg.state.nv.us/NRS, federal rules at ecfr.gov, and each ethics code on its association's "
+                 "own website.")
+
+
+def header_cell(title: str, questions: list[str], objectives: list[str], reviewed: str):
+    """Title, the questions the module answers, objectives, the disclaimer and the review date."""
+    text = "\n".join([
+        f"# {title}", "", "## Questions this module answers", "", *(f"- {q}" for q in questions), "",
+        "## Learning objectives", "", "By the end of this module you will be able to:", "",
+        *(f"- {o}" for o in objectives), "", DISCLAIMER, "",
+        f"Legal content reviewed on {reviewed} against the course fact sheet; check current text of the laws "
+        "before relying on it.",
+    ])
+    return prose("header", text)
+
+
+def how_it_works_cell():
+    return prose("how-it-works", HOW_IT_WORKS)
+
+
+def trainer_notes_cell(text: str):
+    """Facilitation notes: kept in the trainer edition, removed from the release and default handouts."""
+    return prose("trainer-notes", text, tags=[TRAINER_TAG])
+
+
+def sources_cell(sources: list[tuple[str, str, str]]):
+    """Numbered sources, each '(citation, what it is, jurisdiction)'."""
+    lines = [f"{i}. {cite}: {what} ({where})." for i, (cite, what, where) in enumerate(sources, 1)]
+    return prose("sources", "## Sources\n\n" + SOURCES_INTRO + "\n\n" + "\n".join(lines))
+
+
 def reflection_cells(prompt: str, points: float = 3) -> list:
     return [
         prose("reflection-prompt", prompt),
@@ -50,12 +99,19 @@ def reflection_cells(prompt: str, points: float = 3) -> list:
     ]
 
 
+def notebook(cells: list) -> nbformat.NotebookNode:
+    nb = new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+    nb.metadata["language_info"] = {"name": "python"}
+    return nb
+
+
 def module_notebook(title: str, scenarios: list[Scenario], reviewed: str) -> nbformat.NotebookNode:
     """A minimal but complete module: header, how-it-works, scenarios, reflection, key points, sources."""
     citations = sorted({c for s in scenarios for step in s.steps for c in step.citations})
     cells = [
-        prose("header", f"# {title}\n\n**Training, not legal advice.**\n\nLegal content reviewed on {reviewed}."),
-        prose("how-it-works", "## How this module works\n\nClick to answer. Your answers save themselves."),
+        header_cell(title, ["What does this module check?"], ["answer its scenarios"], reviewed),
+        how_it_works_cell(),
         setup_cell(),
     ]
     for scenario in scenarios:
@@ -63,9 +119,6 @@ def module_notebook(title: str, scenarios: list[Scenario], reviewed: str) -> nbf
     cells += reflection_cells("## Reflection\n\nIn a few sentences, what would you do differently?")
     cells += [
         prose("key-points", "## Key points\n\n- Answers are saved as you click."),
-        prose("sources", "## Sources\n\n" + "\n".join(f"{i}. {c}" for i, c in enumerate(citations, 1))),
+        sources_cell([(c, "cited by a scenario", "test") for c in citations]),
     ]
-    nb = new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
-    nb.metadata["language_info"] = {"name": "python"}
-    return nb
+    return notebook(cells)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from pathlib import Path
 
@@ -33,6 +35,10 @@ root_option = click.option(
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Build, grade and publish the confidentiality training course (nbgrader underneath)."""
+    # nbgrader runs the `alembic` executable when it creates a gradebook: find ours first.
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ["PATH"].split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ["PATH"]
 
 
 @main.command()
@@ -60,9 +66,13 @@ def build(root: Path | None, modules: tuple[str, ...], no_selftest: bool) -> Non
         results = run_build(course, list(modules) or None, selftest=not no_selftest)
     except CourseError as err:
         raise click.ClickException(str(err)) from None
+    print_selftests(results)
+    console.print(f"Released to {course.step_dir('release')}")
+
+
+def print_selftests(results) -> None:
     for r in results:
         console.print(f"[green]self-test ok[/] {r.module}: key {r.key_score:g}/{r.max_auto:g}, empty {r.blank_score:g}")
-    console.print(f"Released to {course.step_dir('release')}")
 
 
 def print_outcomes(outcomes) -> None:
@@ -123,7 +133,7 @@ def demo(root: Path | None, learners: int) -> None:
     started = time.monotonic()
     reset_grading(course)
     try:
-        run_build(course)
+        print_selftests(run_build(course))
     except CourseError as err:
         raise click.ClickException(str(err)) from None
     record = make_cohort(course, learners)

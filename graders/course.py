@@ -49,7 +49,10 @@ class Course:
 
     @property
     def modules(self) -> list[str]:
-        return sorted(p.name for p in self.curriculum_dir.iterdir() if (p / f"{p.name}.ipynb").is_file())
+        """Module folders with a notebook: those course.yaml lists, in its order, then any others by name."""
+        found = {p.name for p in self.curriculum_dir.iterdir() if (p / f"{p.name}.ipynb").is_file()}
+        listed = [m for m in self.settings.modules if m in found]
+        return listed + sorted(found - set(listed))
 
     def source_notebook(self, module: str) -> Path:
         return self.curriculum_dir / module / f"{module}.ipynb"
@@ -68,7 +71,8 @@ class Course:
             scenarios = self.scenarios()
         except ScenarioError as err:
             return str(err).splitlines()
-        problems: list[str] = []
+        problems = [f"{self.root / 'course.yaml'}: field 'modules': {m!r} has no notebook "
+                    f"curriculum/{m}/{m}.ipynb" for m in self.settings.modules if m not in self.modules]
         played_anywhere: set[str] = set()
         for module in self.modules:
             problems += self._check_notebook(module, scenarios, played_anywhere)

@@ -13,6 +13,7 @@ from graders.paths import RELEASE_DATA
 from graders.schema import Scenario
 
 CONCEPTS_FILE = "concepts.yaml"
+CAST_FILE = "cast.yaml"
 
 
 class ScenarioError(ValueError):
@@ -70,7 +71,7 @@ def load_concepts(scenarios_dir: Path) -> dict[str, str]:
 
 
 def scenario_files(scenarios_dir: Path) -> list[Path]:
-    return sorted(p for p in scenarios_dir.glob("*.yaml") if p.name != CONCEPTS_FILE)
+    return sorted(p for p in scenarios_dir.glob("*.yaml") if p.name not in (CONCEPTS_FILE, CAST_FILE))
 
 
 def load_all(scenarios_dir: Path) -> dict[str, Scenario]:

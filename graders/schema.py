@@ -11,10 +11,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from graders.citations import FORMAT_HELP, citation_form
+
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
-# "45 CFR 164.512(j)(1)(i)", "NRS 629.550(1)", "Tarasoff v. Regents, 17 Cal.3d 425 (1976)",
-# "NASW Code of Ethics 1.07(c)": a named source followed by a section or reporter cite.
-CITATION = re.compile(r"^\S.*\d.*$")
 
 
 class Strict(BaseModel):
@@ -44,8 +43,8 @@ class Step(Strict):
     @classmethod
     def _citations_name_a_section(cls, value: list[str]) -> list[str]:
         for cite in value:
-            if not CITATION.match(cite):
-                raise ValueError(f"citation {cite!r} must name a source and a section, e.g. 'NRS 629.550(1)'")
+            if citation_form(cite) is None:
+                raise ValueError(f"citation {cite!r} does not follow the course's citation format: {FORMAT_HELP}")
         return value
 
     @model_validator(mode="after")

@@ -1,0 +1,62 @@
+"""The one citation format the course uses, as named patterns.
+
+A scenario step's `citations:` entries must each match one pattern whole; a rationale
+must mention at least one citation (`find_citations`). Examples of each form:
+
+    statute        NRS 629.550(1)            8 U.S.C. 1367(a)(2)       NAC 641B.210
+    regulation     45 CFR 164.512(j)(1)(i)   42 CFR 2.12               8 CFR 214.200 et seq.
+    constitution   Nev. Const. art. 1, § 8A
+    session law    SB 70 (Nevada 2021), Statutes of Nevada 2021, ch. 481
+    federal reg.   89 FR 12472 (2024)
+    ethics code    NASW Code of Ethics 1.07(c)   APA Ethics Code 4.05(b)   ACA Code of Ethics B.2.a
+    case           Bradley v. Eighth Judicial District Court, 405 P.3d 668 (Nev. 2017)
+    publication    SAMHSA, Concept of Trauma and Guidance for a Trauma-Informed Approach,
+                   HHS Publication No. (SMA) 14-4884 (2014)
+    form           USCIS Form I-918 Supplement B
+"""
+
+from __future__ import annotations
+
+import re
+
+_PARENS = r"(?:\([A-Za-z0-9]+\))*"
+_RANGE = rf"(?:-{_PARENS}[\d.]*{_PARENS})?"  # "(1)-(2)" or "2.61-2.67"
+PATTERNS: dict[str, str] = {
+    "nevada statute": rf"NRS \d+[A-Z]?\.\d+{_PARENS}{_RANGE}",
+    "nevada regulation": rf"NAC \d+[A-Z]?\.\d+{_PARENS}",
+    "federal statute": rf"\d+ U\.S\.C\. (?:§ )?\d+[a-z]?{_PARENS}{_RANGE}",
+    "federal regulation": rf"\d+ CFR (?:Part \d+|\d+\.\d+{_PARENS}{_RANGE})(?: et seq\.)?",
+    "federal register": r"\d+ FR \d+ \((?:[A-Z][a-z]{2}\.? \d{1,2}, )?\d{4}\)",
+    "nevada session law": r"[SA]B \d+ \(Nevada \d{4}\), Statutes of Nevada \d{4}, ch\. \d+",
+    "nevada constitution": r"Nev\. Const\. art\. \d+, § \d+[A-Z]?",
+    "ethics code": rf"(?:NASW Code of Ethics|APA Ethics Code|ACA Code of Ethics|AAMFT Code of Ethics) "
+                   rf"[A-Z]?\d*\.?\d+(?:\.[a-z])?{_PARENS}{_RANGE}",
+    "case": r"[A-Z][\w.'& -]+ v\. [A-Z][\w.,'& -]+, \d+ [A-Z][\w.]*(?: [A-Z][\w.]*)* \d+ \((?:[\w.]+ )?\d{4}\)",
+    "publication": r"(?:SAMHSA|HHS|ACF|USCIS|NHTTAC)[\w ]*, [^()]+(?:\([A-Z]+\) [\d-]+ )?"
+                   r"\((?:[A-Z][a-z]{2}\.? \d{1,2}, )?\d{4}\)",
+    "form": r"USCIS Form I-\d+(?: Supplement [A-Z])?",
+}
+
+_WHOLE = {name: re.compile(rf"^{p}$") for name, p in PATTERNS.items()}
+# What a rationale or a teaching sentence must contain: a recognisable source.
+_MENTION = re.compile(
+    r"NRS \d+[A-Z]?\.\d+|NAC \d+[A-Z]?\.\d+|\d+ U\.S\.C\. (?:§ )?\d+|\d+ CFR (?:Part )?\d+|Nev\. Const\.|"
+    r"(?:NASW Code of Ethics|APA Ethics Code|ACA Code of Ethics|AAMFT Code of Ethics) [A-Z]?\.?\d|"
+    r"\b[A-Z][a-z]+ v\. [A-Z]|\(SMA\) [\d-]+|USCIS Form I-\d+"
+)
+
+
+def citation_form(cite: str) -> str | None:
+    """The name of the form `cite` follows ('nevada statute', 'case', ...), or None."""
+    return next((name for name, pattern in _WHOLE.items() if pattern.match(cite)), None)
+
+
+def mentions_a_source(text: str) -> bool:
+    """True if the text names at least one statute, regulation, code, case or publication."""
+    return bool(_MENTION.search(text))
+
+
+FORMAT_HELP = ("one of: 'NRS 629.550(1)', '45 CFR 164.512(j)(1)(i)', '34 U.S.C. 12291(b)(2)', "
+               "'Nev. Const. art. 1, § 8A', 'NASW Code of Ethics 1.07(c)', 'APA Ethics Code 4.05(b)', "
+               "'ACA Code of Ethics B.2.a', 'Name v. Name, 405 P.3d 668 (Nev. 2017)', "
+               "'SAMHSA, Title, HHS Publication No. (SMA) 14-4884 (2014)', 'USCIS Form I-918 Supplement B'")
