@@ -22,8 +22,9 @@ from graders.store import ResponseStore, atomic_write_json
 COHORT_SIZE = 13
 SEED = 2026
 REFLECTION = (
-    "I would tell the client at the first session what stays private and what does not. "
-    "In Nevada I must act if a client makes an explicit threat to hurt a clearly identified person."
+    "I would tell the client at the first session what stays private and what does not, in plain words. "
+    "I would share only what the law or the client's written permission allows, tell the client first when "
+    "it is safe, and ask my supervisor when I am unsure."
 )
 Plan = dict[str, dict[str, list[str]]]  # scenario -> step -> options
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from graders.scenarios import scenario_files
 from graders.store import ResponseStore
 from tests.expected import expected_scores
 
@@ -27,18 +29,21 @@ def test_demo_grades_every_synthetic_learner_as_they_answered(course_dir: Path) 
     plan = json.loads((build / "demo" / "cohort.json").read_text())
     assert len(plan) >= 12
     rows = {(r["student_id"], r["assignment"]): r for r in csv.DictReader((build / "grades.csv").open())}
-    modules = sorted(p.name for p in (course_dir / "curriculum").iterdir())
+    modules = sorted(p.name for p in (course_dir / "curriculum").iterdir() if p.is_dir())
     assert set(rows) == {(learner, m) for learner in plan for m in modules}
-    kinds = set()
+    kinds: dict[str, set[str]] = {m: set() for m in modules}
     for (learner, module), row in rows.items():
-        scenario_ids = sorted(yaml.safe_load(p.read_text())["id"] for p in (course_dir / "scenarios").glob("*.yaml")
-                              if p.name != "concepts.yaml" and yaml.safe_load(p.read_text())["module"] == module)
+        scenario_ids = sorted(yaml.safe_load(p.read_text())["id"] for p in scenario_files(course_dir / "scenarios")
+                              if yaml.safe_load(p.read_text())["module"] == module)
         answers = plan[learner][module] or {}
         expected = sum(expected_scores(course_dir / "scenarios", answers, scenario_ids).values())
+        full = sum(expected_scores(course_dir / "scenarios", plan["learner-01"][module], scenario_ids).values())
         assert float(row["score"]) == expected, f"{learner}/{module}"
-        kinds.add("blank" if plan[learner][module] is None else "full" if expected == 15 else "partial")
+        kinds[module].add("blank" if plan[learner][module] is None else "full" if expected == full else "partial")
         assert float(row["max_score"]) > float(row["score"]) or float(row["score"]) == 0
-    assert kinds == {"blank", "full", "partial"}
+    assert all(k == {"blank", "full", "partial"} for k in kinds.values()), kinds
+    for module in modules:  # `course build`'s key self-test ran and passed for every module
+        assert re.search(rf"self-test ok {module}: key (\d+)/\1, empty 0", done.stdout + done.stderr), module
     feedback = build / "feedback" / "learner-01" / modules[0] / f"{modules[0]}.html"
     assert "BEGIN HIDDEN TESTS" not in feedback.read_text()
 

@@ -21,13 +21,17 @@ from graders.demo import submit
 from graders.handouts import build_handouts
 from graders.schema import Scenario
 from graders.store import ECHO_MIME
-from tests.conftest import copy_course
+from tests.conftest import ROOT, copy_course
 from tests.expected import expected_scores
 
 CANARY = "CANARY-7f3a9c-KEY-MUST-NOT-LEAK"
 MODULE = "duty-to-protect"
 THREAT, ANGER, CALL = ("duty-to-protect-explicit-threat", "duty-to-protect-vague-anger",
                        "duty-to-protect-front-desk-call")
+DUTY_FILES = sorted((ROOT / "scenarios").glob(f"{MODULE}-*.yaml"))
+DUTY_IDS = [p.stem for p in DUTY_FILES]
+# The module's automatic points, read straight from its scenario files.
+DUTY_AUTO = sum(step["points"] for p in DUTY_FILES for step in yaml.safe_load(p.read_text())["steps"])
 
 CANARY_SCENARIO = {
     "id": "canary-scenario",
@@ -68,10 +72,10 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
     nbformat.write(nb, root / "curriculum" / "canary-module" / "canary-module.ipynb")
 
     course = Course(root)
-    selftests = build(course)
+    selftests = build(course, [MODULE, "canary-module"])
     sdir = root / "scenarios"
     plans = {
-        "key": {sid: key_answers(sdir, sid) for sid in (THREAT, ANGER, CALL)},
+        "key": {sid: key_answers(sdir, sid) for sid in DUTY_IDS},
         "blank": None,
         "partial": {
             THREAT: {"duty-applies": ["yes-nevada-trigger-met"], "discharge": ["crisis-hold"],
@@ -120,7 +124,7 @@ def test_selftest_key_full_marks_and_blank_zero(graded: dict) -> None:
     results = {r.module: r for r in graded["selftests"]}
     assert set(results) == {MODULE, "canary-module"}
     duty = results[MODULE]
-    assert duty.key_score == duty.max_auto == 15
+    assert duty.key_score == duty.max_auto == DUTY_AUTO
     assert duty.blank_score == 0
 
 
@@ -128,7 +132,7 @@ def test_selftest_key_full_marks_and_blank_zero(graded: dict) -> None:
 def test_autograde_scores_match_answers(graded: dict, learner: str) -> None:
     course = graded["course"]
     answers = graded["plans"][learner] or {}
-    expected = expected_scores(course.scenarios_dir, answers, [THREAT, ANGER, CALL])
+    expected = expected_scores(course.scenarios_dir, answers, DUTY_IDS)
     assert cell_scores(course, learner) == pytest.approx(expected)
 
 
@@ -152,7 +156,7 @@ def test_added_code_cannot_change_the_grade(graded: dict) -> None:
 
 def test_lost_response_file_is_rebuilt_from_the_notebook_echo(graded: dict) -> None:
     course = graded["course"]
-    expected = expected_scores(course.scenarios_dir, graded["plans"]["echo"], [THREAT, ANGER, CALL])
+    expected = expected_scores(course.scenarios_dir, graded["plans"]["echo"], DUTY_IDS)
     assert cell_scores(course, "echo") == pytest.approx(expected)
     assert sum(expected.values()) == 5
     echo = next(o for o in graded["outcomes"] if o.learner == "echo")
@@ -166,8 +170,8 @@ def test_grades_csv_has_one_row_per_learner_and_module(graded: dict) -> None:
     by_key = {(r["student_id"], r["assignment"]): r for r in rows}
     learners = {"key", "blank", "partial", "tamper", "echo"}
     assert {k for k in by_key if k[1] == MODULE} == {(learner, MODULE) for learner in learners}
-    assert float(by_key[("key", MODULE)]["score"]) == 15
-    assert float(by_key[("key", MODULE)]["max_score"]) == 18  # 15 auto + 3 for the reflection
+    assert float(by_key[("key", MODULE)]["score"]) == DUTY_AUTO
+    assert float(by_key[("key", MODULE)]["max_score"]) == DUTY_AUTO + 3  # + 3 for the reflection
 
 
 def test_feedback_explains_without_leaking_hidden_tests_or_key(graded: dict) -> None:
@@ -203,7 +207,7 @@ def test_key_canary_never_reaches_release_or_handouts(graded: dict) -> None:
 def test_release_has_key_free_scenario_data_and_no_hidden_tests(graded: dict) -> None:
     release = graded["course"].step_dir("release") / MODULE
     data = json.loads((release / "scenarios.json").read_text())
-    assert set(data["scenarios"]) == {THREAT, ANGER, CALL}
+    assert set(data["scenarios"]) == set(DUTY_IDS)
     text = json.dumps(data)
     assert '"correct"' not in text and '"rationale"' not in text and '"trainer_note"' not in text
     notebook = (release / f"{MODULE}.ipynb").read_text()

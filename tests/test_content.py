@@ -1,0 +1,217 @@
+"""Content checks: every module has enough graded practice, cites its sources in one format,
+teaches no listed misconception, covers its part of the course outline, and uses only
+synthetic people and contacts."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from graders.citations import citation_form, mentions_a_source
+from graders.course import Course
+from graders.nbgrader_hooks import TRAINER_TAG
+from graders.scenarios import load_concepts, scenario_files
+from graders.schema import Scenario
+from tests.conftest import ROOT
+
+COURSE = Course(ROOT)
+MODULES = COURSE.modules
+SCENARIO_FILES = scenario_files(COURSE.scenarios_dir)
+MISCONCEPTIONS = yaml.safe_load((COURSE.curriculum_dir / "misconceptions.yaml").read_text())
+OUTLINE = yaml.safe_load((COURSE.curriculum_dir / "outline.yaml").read_text())
+CAST = yaml.safe_load((COURSE.scenarios_dir / "cast.yaml").read_text())
+# Words that say where a rule holds: every rationale names one.
+JURISDICTION = re.compile(r"\b(Nevada|federal|national|California|Minnesota|U\.S\. Supreme Court)\b")
+
+
+@cache
+def scenarios() -> dict[str, Scenario]:
+    return COURSE.scenarios()
+
+
+@cache
+def cells(module: str) -> dict[str, nbformat.NotebookNode]:
+    """The module's cells by nbgrader grade id."""
+    nb = nbformat.read(COURSE.source_notebook(module), as_version=4)
+    return {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells if "nbgrader" in c.metadata}
+
+
+def taught_text(path: Path) -> list[str]:
+    """What a file teaches: notebook prose, or a scenario's story, prompts, right answers,
+    rationales and trainer notes (a wrong option's own text may state a misconception)."""
+    if path.suffix == ".ipynb":
+        return [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown"]
+    data = yaml.safe_load(path.read_text())
+    texts = [data["story"]]
+    for step in data["steps"]:
+        texts += [step["prompt"], step.get("trainer_note") or ""]
+        texts += [o["rationale"] for o in step["options"]]
+        texts += [o["text"] for o in step["options"] if o.get("correct")]
+    return texts
+
+
+NOTEBOOKS = [COURSE.source_notebook(m) for m in MODULES]
+
+
+# -- each module's shape and practice ------------------------------------------------------
+
+
+def test_course_settings_list_every_module_in_order() -> None:
+    folders = {p.name for p in COURSE.curriculum_dir.iterdir() if p.is_dir()}
+    assert set(COURSE.settings.modules) == folders
+    assert MODULES == COURSE.settings.modules
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_module_has_enough_graded_and_branching_practice(module: str) -> None:
+    mine = COURSE.module_scenarios(module)
+    steps = [step for s in mine for step in s.steps]
+    assert len(mine) >= 4, f"{module}: {len(mine)} scenarios"
+    assert len(steps) >= 8, f"{module}: {len(steps)} graded steps"
+    assert sum(any(step.show_if for step in s.steps) for s in mine) >= 2, f"{module}: branching scenarios"
+    assert {s.id for s in mine} <= set(re.findall(r'play\("([^"]+)"\)', "".join(
+        c.source for c in cells(module).values()))), "every scenario of the module is played in it"
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_module_says_training_not_advice_and_its_review_date(module: str) -> None:
+    header = cells(module)["header"].source
+    assert "**Training, not legal advice.**" in header
+    assert f"Legal content reviewed on {COURSE.settings.legal_review_date}" in header
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_reflection_carries_a_rubric_worth_its_points(module: str) -> None:
+    prompt, answer = cells(module)["reflection-prompt"].source, cells(module)["reflection"]
+    stated = re.search(r"Rubric for trainers \((\d+) points?", prompt)
+    assert stated and float(stated.group(1)) == answer.metadata.nbgrader.points
+    rows = [line for line in prompt.splitlines() if line.startswith("|") and "---" not in line]
+    assert len(rows) - 1 >= 3, "a header row and at least three criteria"
+    assert answer.metadata.nbgrader.solution and not answer.metadata.nbgrader.locked
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_trainer_notes_are_kept_for_the_trainer_edition(module: str) -> None:
+    assert TRAINER_TAG in cells(module)["trainer-notes"].metadata.get("tags", [])
+
+
+# -- sources ---------------------------------------------------------------------------------
+
+SOURCE_LINE = re.compile(r"^(\d+)\. (.+?): (.+) \(([^()]+)\)\.$")
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_sources_follow_one_format_and_list_every_cited_source(module: str) -> None:
+    lines = [line for line in cells(module)["sources"].source.splitlines() if re.match(r"^\d+\. ", line)]
+    parsed = [SOURCE_LINE.match(line) for line in lines]
+    assert all(parsed), [line for line, m in zip(lines, parsed, strict=True) if not m]
+    assert [int(m.group(1)) for m in parsed] == list(range(1, len(parsed) + 1)), "numbered 1, 2, 3, ..."
+    listed = {m.group(2) for m in parsed}
+    assert not [c for c in listed if citation_form(c) is None], "each entry starts with a citation"
+    cited = {c for s in COURSE.module_scenarios(module) for step in s.steps for c in step.citations}
+    assert not cited - listed, f"cited by scenarios but missing from Sources: {sorted(cited - listed)}"
+
+
+@pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.stem)
+def test_every_rationale_names_its_source_and_jurisdiction(path: Path) -> None:
+    scenario = scenarios()[path.stem]
+    for step in scenario.steps:
+        assert step.citations and all(citation_form(c) for c in step.citations)
+        for option in step.options:
+            where = f"{path.name}/{step.id}/{option.id}"
+            assert mentions_a_source(option.rationale), f"{where}: the rationale cites nothing"
+            assert JURISDICTION.search(option.rationale), f"{where}: the rationale names no jurisdiction"
+
+
+def test_citation_format_accepts_the_course_forms_and_rejects_loose_ones() -> None:
+    good = ["NRS 432B.220", "45 CFR 164.512(e)(1)(ii)", "34 U.S.C. 12291(b)(2)", "Nev. Const. art. 1, § 8A",
+            "NASW Code of Ethics 1.07(f)", "Bradley v. Eighth Judicial District Court, 405 P.3d 668 (Nev. 2017)",
+            "42 CFR Part 2", "USCIS Form I-918 Supplement B"]
+    bad = ["HIPAA", "NRS 432B", "section 164.524", "Bradley (2017)", "45 CFR", "NASW 1.07"]
+    assert all(citation_form(c) for c in good)
+    assert not any(citation_form(c) for c in bad)
+
+
+# -- misconceptions --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("entry", MISCONCEPTIONS, ids=lambda e: e["claim"][:40])
+def test_each_misconception_pattern_catches_the_claim_and_spares_the_truth(entry: dict) -> None:
+    assert re.search(entry["pattern"], entry["says"], re.I), "the pattern misses the claim it is for"
+    assert not re.search(entry["pattern"], entry["fine"], re.I), "the pattern also flags a correct sentence"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS + SCENARIO_FILES, ids=lambda p: p.name)
+def test_no_misconception_is_taught(path: Path) -> None:
+    for text in taught_text(path):
+        for entry in MISCONCEPTIONS:
+            found = re.search(entry["pattern"], text, re.I)
+            assert not found, f"{path.name} teaches '{entry['claim']}': ...{found.group(0)}..."
+
+
+# -- the course outline ------------------------------------------------------------------------
+
+
+def test_outline_maps_every_part_one_section_to_a_module_and_its_scenarios() -> None:
+    for section in OUTLINE["sections"]:
+        where = section["section"]
+        if section.get("part") == 2:
+            assert "module" not in section, f"{where}: planned for part 2, so not mapped yet"
+            continue
+        module = section["module"]
+        assert module in MODULES, f"{where}: no module {module!r}"
+        assert section["scenarios"], f"{where}: no scenario practises it"
+        for scenario_id in section["scenarios"]:
+            assert scenarios()[scenario_id].module == module, f"{where}: {scenario_id} is not in {module}"
+        prose = "\n".join(c.source for c in cells(module).values() if c.cell_type == "markdown")
+        for cite in section.get("cites", []):
+            assert cite in prose, f"{where}: {module} never teaches {cite}"
+
+
+def test_every_scenario_and_module_sits_in_the_outline() -> None:
+    mapped = {sid for s in OUTLINE["sections"] for sid in s.get("scenarios", [])}
+    assert set(scenarios()) <= mapped, sorted(set(scenarios()) - mapped)
+    assert set(MODULES) <= {s.get("module") for s in OUTLINE["sections"]}
+
+
+def test_concept_vocabulary_is_used_and_consistent() -> None:
+    vocabulary = load_concepts(COURSE.scenarios_dir)
+    used = {c for s in scenarios().values() for c in s.concepts}
+    assert used <= set(vocabulary)
+    assert not set(vocabulary) - used, f"tags nobody uses: {sorted(set(vocabulary) - used)}"
+
+
+# -- synthetic people and contacts --------------------------------------------------------------
+
+NAME_RUN = re.compile(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)+\b")
+
+
+@pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.stem)
+def test_story_people_come_from_the_fictional_cast(path: Path) -> None:
+    story = scenarios()[path.stem].story
+    people, places = set(CAST["people"]), set(CAST["not_people"])
+    for sentence in re.split(r"(?<=[.!?:\"])\s+", story):
+        rest = sentence.split(" ", 1)[1] if " " in sentence else ""  # a sentence's first word is capitalized anyway
+        for run in NAME_RUN.findall(rest):
+            assert run in people | places or any(p in run for p in people), f"{path.name}: {run!r} not in cast.yaml"
+    for person in people:
+        first = story.find(person)
+        if first >= 0:
+            assert story[first + len(person):].startswith(" (fictional)"), f"{person}: say '(fictional)' first time"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS + SCENARIO_FILES, ids=lambda p: p.name)
+def test_contacts_and_identifiers_are_synthetic(path: Path) -> None:
+    text = path.read_text()
+    for phone in re.findall(r"\(?\b\d{3}\)?[-. ]\d{3}[-. ]\d{4}\b", text):
+        assert re.search(r"555[-. ]01\d\d", phone), f"{path.name}: {phone} is not a 555-01xx number"
+    for domain in re.findall(r"[\w.+-]+@([\w-]+\.[\w.]+)", text):
+        assert domain in ("example.org", "example.com"), f"{path.name}: email domain {domain}"
+    assert not re.search(r"\b\d{3}-\d{2}-\d{4}\b", text), f"{path.name}: looks like a Social Security number"
+    street = re.search(r"\b\d{2,5} [A-Z][a-z]+ (Street|St\.|Avenue|Ave\.|Road|Rd\.|Boulevard|Blvd\.|Drive)\b", text)
+    assert not street, f"{path.name}: street address {street.group(0)!r}"
