@@ -1,7 +1,7 @@
 """The one citation format the course uses, as named patterns.
 
 A scenario step's `citations:` entries must each match one pattern whole; a rationale
-must mention at least one citation (`find_citations`). Examples of each form:
+must name at least one source (`mentions_a_source`). Examples of each form:
 
     statute        NRS 629.550(1)            8 U.S.C. 1367(a)(2)       NAC 641B.210
     regulation     45 CFR 164.512(j)(1)(i)   42 CFR 2.12               8 CFR 214.200 et seq.

@@ -71,10 +71,11 @@ class Course:
             scenarios = self.scenarios()
         except ScenarioError as err:
             return str(err).splitlines()
+        modules = self.modules
         problems = [f"{self.root / 'course.yaml'}: field 'modules': {m!r} has no notebook "
-                    f"curriculum/{m}/{m}.ipynb" for m in self.settings.modules if m not in self.modules]
+                    f"curriculum/{m}/{m}.ipynb" for m in self.settings.modules if m not in modules]
         played_anywhere: set[str] = set()
-        for module in self.modules:
+        for module in modules:
             problems += self._check_notebook(module, scenarios, played_anywhere)
         for scenario in scenarios.values():
             if scenario.id not in played_anywhere:
