@@ -120,6 +120,19 @@ def test_notebook_and_scenario_must_agree(course_dir: Path) -> None:
     assert "answers saved in a source folder would be released" in problems
 
 
+def test_course_settings_order_the_modules_and_name_a_missing_one(course_dir: Path) -> None:
+    from graders.course import Course
+
+    settings = course_dir / "course.yaml"
+    data = yaml.safe_load(settings.read_text())
+    data["modules"] = ["legal-requests", "ghost-module", "duty-to-protect"]
+    settings.write_text(yaml.safe_dump(data))
+    course = Course(course_dir)
+    assert course.modules[:2] == ["legal-requests", "duty-to-protect"]  # listed first, in their order
+    assert course.modules[2:] == sorted(course.modules[2:])  # the rest by name
+    assert f"{settings}: field 'modules': 'ghost-module' has no notebook" in "\n".join(course.check_sources())
+
+
 def test_grade_with_nothing_submitted_says_so(course_dir: Path) -> None:
     run = subprocess.run([sys.executable, "-m", "graders.cli", "grade", "--root", str(course_dir)],
                          capture_output=True, text=True)
