@@ -76,27 +76,39 @@ def print_selftests(results) -> None:
 
 
 def print_outcomes(outcomes) -> None:
-    table = Table(title="Grading summary")
-    for column in ("learner", "module", "graded", "flags"):
-        table.add_column(column)
-    for o in outcomes:
-        table.add_row(o.learner, o.module, "yes" if o.graded else f"[red]NO[/]: {o.error}", "; ".join(o.flags))
-    console.print(table)
+    """One line of totals, and a table of every submission that was flagged or not graded."""
+    notable = [o for o in outcomes if o.flags or not o.graded]
+    if notable:
+        table = Table(title="Submissions to look at")
+        for column in ("learner", "module", "graded", "why"):
+            table.add_column(column, overflow="fold")
+        for o in notable:
+            table.add_row(o.learner, o.module, "yes" if o.graded else "[red]NO[/]",
+                          "; ".join(o.flags + ([o.error] if o.error else [])))
+        console.print(table)
+    graded = sum(o.graded for o in outcomes)
+    console.print(f"Graded {graded} of {len(outcomes)} submission(s); {sum(bool(o.flags) for o in outcomes)} flagged, "
+                  f"{len(outcomes) - graded} not graded.")
 
 
 @main.command()
 @root_option
 @click.option("--no-feedback", is_flag=True, help="Autograde and export only.")
-def grade(root: Path | None, no_feedback: bool) -> None:
-    """Autograde every submission in build/submitted, write feedback (no hidden tests, no key)
-    and export build/grades.csv. Exits non-zero if any submission could not be graded."""
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Grading workers run in parallel.  [default: the machine's cores]")
+@click.option("--timeout", type=click.FloatRange(min=1), default=None,
+              help="Seconds one submission may take before it is stopped.  [default: 5 x autograde_timeout]")
+def grade(root: Path | None, no_feedback: bool, jobs: int | None, timeout: float | None) -> None:
+    """Autograde every submission in build/submitted with nbgrader, in parallel, write feedback
+    (no hidden tests, no key) and export build/grades.csv. A bad submission is graded as far as
+    it can be and flagged; the command exits non-zero only if something could not be graded."""
     from graders.cohort import grade_cohort, submissions
 
     course = open_course(root)
     if not submissions(course):
         raise click.ClickException(f"nothing to grade: no submissions in {course.step_dir('submitted')}/"
                                    "<learner>/<module>/ (nbgrader collect puts them there)")
-    outcomes = grade_cohort(course, feedback=not no_feedback)
+    outcomes = grade_cohort(course, feedback=not no_feedback, jobs=jobs, timeout=timeout)
     print_outcomes(outcomes)
     console.print(f"Grades: {course.build_dir / 'grades.csv'}   Feedback: {course.step_dir('feedback')}")
     failed = [o for o in outcomes if not o.graded]

@@ -1,18 +1,31 @@
-"""`course grade`: autograde every submission with nbgrader, write feedback and the CSV export."""
+"""`course grade`: autograde every submission with nbgrader, in parallel, then feedback and CSV.
+
+nbgrader grades one notebook at a time and its SQLite gradebook takes one writer. So each
+worker (graders/grading_worker.py, a long-lived process) grades a disjoint set of learners
+into its own copy of the gradebook, and this process alone writes the main gradebook,
+merging the workers' copies through nbgrader's Gradebook API. A worker stuck on one
+submission longer than the timeout is stopped, that submission is reported as not graded,
+and a fresh worker takes the rest of its share.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import queue
+import shutil
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from graders.course import Course
 from graders.progress import progress_bar
 
-# nbgrader log lines our preprocessors write, shown to the trainer as flags
-FLAGS = {
-    "rebuilt from the notebook's echo": "response file was missing or unreadable; rebuilt from the notebook",
-    "code cell(s) added to the submission": "learner-added code removed before grading",
-}
+Job = tuple[str, str]  # (learner, module)
 
 
 @dataclass
@@ -24,56 +37,165 @@ class Outcome:
     error: str = ""
 
 
-def submissions(course: Course) -> list[tuple[str, str]]:
+def submissions(course: Course) -> list[Job]:
     root = course.step_dir("submitted")
     if not root.exists():
         return []
     return sorted((p.parent.name, p.name) for p in root.glob("*/*") if p.is_dir())
 
 
-def _flags(log: str) -> list[str]:
-    return [meaning for needle, meaning in FLAGS.items() if needle in log]
+def split_by_learner(jobs: list[Job], workers: int) -> list[list[Job]]:
+    """Disjoint shares of learners, balanced by number of notebooks (largest first)."""
+    by_learner: dict[str, list[Job]] = {}
+    for job in jobs:
+        by_learner.setdefault(job[0], []).append(job)
+    shares: list[list[Job]] = [[] for _ in range(max(1, min(workers, len(by_learner))))]
+    for learner_jobs in sorted(by_learner.values(), key=len, reverse=True):
+        min(shares, key=len).extend(learner_jobs)
+    return [sorted(s) for s in shares if s]
 
 
-def last_line(text: str) -> str:
-    lines = text.strip().splitlines()
-    return lines[-1] if lines else ""
+def copy_gradebook(source: Path, dest: Path) -> None:
+    """A consistent copy of a SQLite file, even while someone reads it."""
+    dest.unlink(missing_ok=True)
+    with sqlite3.connect(source) as src, sqlite3.connect(dest) as dst:
+        src.backup(dst)
 
 
-def export_csv(api, dest: Path) -> Path:
+def merge_gradebook(course: Course, part_db: Path, jobs: list[Job]) -> None:
+    """Copy what autograde wrote for these jobs from a worker's gradebook into the main one.
+    Only automatic fields move; a trainer's manual scores and comments stay as they are."""
+    from nbgrader.api import MissingEntry
+
+    with course.gradebook() as main, course.gradebook(part_db) as part:
+        for learner, module in jobs:
+            src = part.find_submission(module, learner)
+            student = src.student
+            main.update_or_create_student(learner, first_name=student.first_name, last_name=student.last_name,
+                                          email=student.email, lms_user_id=student.lms_user_id)
+            try:
+                dst = main.find_submission(module, learner)
+            except MissingEntry:
+                dst = main.add_submission(module, learner)
+            dst.timestamp, dst.extension = src.timestamp, src.extension
+            notebooks = {nb.name: nb for nb in dst.notebooks}
+            for src_nb in src.notebooks:
+                dst_nb = notebooks[src_nb.name]
+                dst_nb.flagged, dst_nb.late_submission_penalty = src_nb.flagged, src_nb.late_submission_penalty
+                grades = {g.name: g for g in dst_nb.grades}
+                for g in src_nb.grades:
+                    grades[g.name].auto_score, grades[g.name].needs_manual_grade = g.auto_score, g.needs_manual_grade
+                comments = {c.name: c for c in dst_nb.comments}
+                for c in src_nb.comments:
+                    comments[c.name].auto_comment = c.auto_comment
+            main.db.commit()
+
+
+def export_csv(course: Course, dest: Path) -> Path:
     """nbgrader's own CSV export (one row per learner and module)."""
-    from nbgrader.api import Gradebook
     from nbgrader.plugins import CsvExportPlugin
 
     dest.parent.mkdir(parents=True, exist_ok=True)
-    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
+    with course.gradebook() as gb:
         CsvExportPlugin(to=str(dest)).export(gb)
     return dest
 
 
-def grade_cohort(course: Course, feedback: bool = True) -> list[Outcome]:
+def released_modules(course: Course) -> set[str]:
+    with course.gradebook() as gb:
+        return {a.name for a in gb.assignments if (course.step_dir("release") / a.name).is_dir()}
+
+
+class Worker:
+    """One grading worker process and the thread that reads its messages."""
+
+    def __init__(self, course: Course, number: int, jobs: list[Job], feedback: bool, inbox: queue.Queue) -> None:
+        self.number, self.jobs, self.done = number, jobs, set()
+        self.current: Job | None = None
+        self.started = 0.0
+        folder = course.build_dir / "grading"
+        self.db = folder / f"worker-{number}.db"
+        plan = folder / f"worker-{number}.json"
+        plan.write_text(json.dumps({"root": str(course.root), "db": str(self.db), "jobs": jobs, "feedback": feedback,
+                                    "staging": str(folder / f"worker-{number}")}))
+        self.process = subprocess.Popen([sys.executable, "-m", "graders.grading_worker", str(plan)],
+                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                        cwd=course.root)
+        threading.Thread(target=self._read, args=(inbox,), daemon=True).start()
+
+    def _read(self, inbox: queue.Queue) -> None:
+        for line in self.process.stdout:
+            inbox.put((self, json.loads(line)))
+        inbox.put((self, None))  # the process has ended
+
+    def left(self) -> list[Job]:
+        return [j for j in self.jobs if j not in self.done and j != self.current]
+
+
+def grade_cohort(course: Course, feedback: bool = True, jobs: int | None = None,
+                 timeout: float | None = None) -> list[Outcome]:
+    """Grade every submission; one Outcome per (learner, module), in learner order."""
     todo = submissions(course)
-    outcomes: list[Outcome] = []
+    timeout = timeout or course.settings.autograde_timeout * 5
+    outcomes: dict[Job, Outcome] = {}
+    released = released_modules(course)
+    for job in [j for j in todo if j[1] not in released]:
+        outcomes[job] = Outcome(*job, graded=False, error=f"module {job[1]!r} is not released (run: course build)")
+    folder = course.build_dir / "grading"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    inbox: queue.Queue = queue.Queue()
+    merge_plan: list[tuple[Path, list[Job]]] = []
+    workers: set[Worker] = set()
+
+    def start(jobs_: list[Job], gradebook: Path) -> None:
+        number = len(merge_plan) + len(workers)
+        copy_gradebook(gradebook, folder / f"worker-{number}.db")
+        workers.add(Worker(course, number, jobs_, feedback, inbox))
+
+    def retire(worker: Worker, reason: str | None) -> list[Job]:
+        """Stop counting on a worker; its unfinished jobs are returned, the running one fails."""
+        workers.discard(worker)
+        merge_plan.append((worker.db, sorted(worker.done)))
+        if worker.current and reason:
+            outcomes[worker.current] = Outcome(*worker.current, graded=False, error=reason)
+        return worker.left()
+
+    shares = split_by_learner([j for j in todo if j not in outcomes], jobs or os.cpu_count() or 1)
+    for share in shares if len(outcomes) < len(todo) else []:
+        start(share, course.build_dir / "gradebook.db")
     with progress_bar() as bar:
-        api = course.nbgrader_api()
-        task = bar.add_task("Autograde", total=len(todo), note="")
-        for learner, module in todo:
-            bar.update(task, note=f"{learner}/{module}")
-            result = api.autograde(module, learner, force=True)
-            log = (result.get("log") or "") + (result.get("error") or "")
-            outcome = Outcome(learner, module, bool(result["success"]), _flags(log))
-            if not result["success"]:
-                outcome.error = last_line(result.get("error") or result.get("log") or "") or "nbgrader failed"
-            outcomes.append(outcome)
-            bar.advance(task)
-        if feedback:
-            graded = [o for o in outcomes if o.graded]
-            task = bar.add_task("Feedback", total=len(graded), note="")
-            for o in graded:
-                bar.update(task, note=f"{o.learner}/{o.module}")
-                result = api.generate_feedback(o.module, o.learner, force=True)
-                if not result["success"]:
-                    o.flags.append("feedback could not be generated")
-                bar.advance(task)
-        export_csv(api, course.build_dir / "grades.csv")
-    return outcomes
+        task = bar.add_task(f"Grading ({len(workers)} worker{'s' * (len(workers) != 1)})", total=len(todo),
+                            note="", completed=len(outcomes))
+        while workers:
+            try:
+                worker, message = inbox.get(timeout=1)
+            except queue.Empty:
+                for w in [w for w in workers if w.current and time.monotonic() - w.started > timeout]:
+                    w.process.kill()
+                    w.process.wait()
+                    rest = retire(w, f"grading took longer than {timeout:g} s and was stopped")
+                    if rest:  # a fresh worker continues from the stopped one's gradebook
+                        start(rest, w.db)
+                continue
+            if worker not in workers:
+                continue  # a stopped worker's last words
+            if message is None:  # the process ended; anything it had not finished failed
+                worker.process.wait()
+                for job in retire(worker, "the grading worker stopped unexpectedly"):
+                    outcomes[job] = Outcome(*job, graded=False, error="the grading worker stopped unexpectedly")
+            elif "start" in message:
+                worker.current, worker.started = tuple(message["start"]), time.monotonic()
+            else:
+                outcome = Outcome(**message["done"])
+                outcomes[(outcome.learner, outcome.module)] = outcome
+                if outcome.graded:
+                    worker.done.add((outcome.learner, outcome.module))
+                worker.current = None
+            failed = sum(not o.graded for o in outcomes.values())
+            bar.update(task, completed=len(outcomes),
+                       note=f"[red]{failed} not graded[/]" if failed else "")
+        for gradebook, done in merge_plan:
+            merge_gradebook(course, gradebook, done)
+        export_csv(course, course.build_dir / "grades.csv")
+    return [outcomes[j] for j in sorted(outcomes)]

@@ -140,16 +140,20 @@ class Course:
         return config
 
     def nbgrader_api(self, **overrides: object):  # -> nbgrader.apps.NbGraderAPI
-        import warnings
-
         from nbgrader.apps import NbGraderAPI
         from nbgrader.coursedir import CourseDirectory
-        from sqlalchemy.exc import SAWarning
 
-        warnings.filterwarnings("ignore", category=SAWarning)  # nbgrader's own session use, not ours
-
+        _quiet_sqlalchemy()
         config = self.nbgrader_config(**overrides)
         return NbGraderAPI(CourseDirectory(config=config), config=config)
+
+    def gradebook(self, db: Path | None = None):  # -> nbgrader.api.Gradebook (a context manager)
+        """nbgrader's Gradebook for this course: the main one, or the SQLite file `db`."""
+        from nbgrader.api import Gradebook
+
+        _quiet_sqlalchemy()
+        config = self.nbgrader_config()
+        return Gradebook(f"sqlite:///{db}" if db else config.CourseDirectory.db_url, config.CourseDirectory.course_id)
 
     def release(self, api, module: str) -> Path:
         """nbgrader generate_assignment, then check the key-free scenario data arrived."""
@@ -170,3 +174,11 @@ class Course:
             shutil.rmtree(dest)
         shutil.copytree(release_folder, dest)
         return dest
+
+
+def _quiet_sqlalchemy() -> None:
+    import warnings
+
+    from sqlalchemy.exc import SAWarning
+
+    warnings.filterwarnings("ignore", category=SAWarning)  # nbgrader's own session use, not ours

@@ -1,0 +1,70 @@
+"""One grading worker: `python -m graders.grading_worker PLAN.json`.
+
+A long-lived process that grades a disjoint set of learners with nbgrader's own API,
+into its own copy of the gradebook (SQLite allows one writer; the parent merges the
+copies afterwards). For each job it prints one JSON line on stdout: {"start": ...} when it
+begins, then {"done": ...} with the outcome. Everything else (nbgrader's and the kernels'
+chatter) goes to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from graders.course import Course
+from graders.intake import take_in
+
+
+def _messages():
+    """A writer for the parent on the real stdout; sys.stdout is pointed at stderr."""
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1, encoding="utf-8")
+    sys.stdout = sys.stderr
+
+    def send(**message: object) -> None:
+        out.write(json.dumps(message) + "\n")
+
+    return send
+
+
+def last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def grade_one(course: Course, api, staging_root: Path, learner: str, module: str, feedback: bool) -> dict:
+    release = course.step_dir("release") / module
+    intake = take_in(course.submission_dir(learner, module), release, staging_root / learner / module, module)
+    result = api.autograde(module, learner, force=True)
+    outcome = {"learner": learner, "module": module, "graded": bool(result["success"]), "flags": intake.flags,
+               "error": ""}
+    if not result["success"]:
+        outcome["error"] = last_line(result.get("error") or result.get("log") or "") or "nbgrader autograde failed"
+    elif feedback and not api.generate_feedback(module, learner, force=True)["success"]:
+        outcome["flags"].append("feedback page could not be made")
+    return outcome
+
+
+def main(plan_file: str) -> None:
+    send = _messages()
+    plan = json.loads(Path(plan_file).read_text(encoding="utf-8"))
+    course = Course(Path(plan["root"]))
+    staging_root = Path(plan["staging"])
+    api = course.nbgrader_api(CourseDirectory__submitted_directory=str(staging_root),
+                              CourseDirectory__db_url=f"sqlite:///{plan['db']}")
+    for learner, module in plan["jobs"]:
+        send(start=[learner, module])
+        try:
+            outcome = grade_one(course, api, staging_root, learner, module, plan["feedback"])
+        except Exception as err:  # one bad submission must not stop the others
+            traceback.print_exc()
+            outcome = {"learner": learner, "module": module, "graded": False, "flags": [],
+                       "error": f"{type(err).__name__}: {err}"}
+        send(done=outcome)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -1,0 +1,154 @@
+"""Taking in one submission before nbgrader grades it (invariant 9: only answers change a grade).
+
+A learner's answers are the response file and the text of the reflection cells; everything
+else in a module notebook belongs to the course. So the notebook nbgrader grades is rebuilt
+from the *released* notebook, with the learner's reflection text and the player's echoed
+answers copied in. The learner's own files are never changed; what differs from the release
+(added code, edited or deleted module cells, repeated grade ids, an unreadable notebook or
+response file, huge outputs) becomes a flag the trainer sees.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_output
+
+from graders.paths import RESPONSES_DIR, responses_path
+from graders.store import ECHO_MIME, read_answers
+
+LARGE_NOTEBOOK = 5_000_000  # bytes; a module notebook with its widgets is well under 1 MB
+
+
+@dataclass
+class Intake:
+    """What was taken in: the staged folder and what the trainer should know about it."""
+
+    folder: Path
+    flags: list[str] = field(default_factory=list)
+
+
+def _grade_id(cell: dict) -> str | None:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def _read_submitted(path: Path, flags: list[str]) -> dict | None:
+    """The submitted notebook as plain JSON, or None (with a flag) if it cannot be used."""
+    if not path.is_file():
+        flags.append("notebook missing: graded from the response file alone")
+        return None
+    size = path.stat().st_size
+    if size > LARGE_NOTEBOOK:
+        flags.append(f"notebook is {size / 1e6:.0f} MB (large outputs): outputs ignored")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        cells = data["cells"]
+        if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells):
+            raise ValueError("cells is not a list of cells")
+        return data
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as err:
+        flags.append(f"notebook could not be read ({type(err).__name__}): graded from the response file; "
+                     "reflection not found")
+        return None
+
+
+def _last_echo(cells: list[dict]) -> dict | None:
+    echo = None
+    for cell in cells:
+        for output in cell.get("outputs", []) if isinstance(cell.get("outputs"), list) else []:
+            data = output.get("data", {}) if isinstance(output, dict) else {}
+            if isinstance(data.get(ECHO_MIME), dict):
+                echo = data[ECHO_MIME]
+    return echo
+
+
+def compare_cells(released: nbformat.NotebookNode, submitted: list[dict]) -> list[str]:
+    """Flags for every way the submitted cells differ from the released module."""
+    flags = []
+    release_cells = {_grade_id(c): c for c in released.cells if _grade_id(c)}
+    seen: dict[str, int] = {}
+    added_code = edited = 0
+    for cell in submitted:
+        grade_id = _grade_id(cell)
+        if grade_id in seen:
+            seen[grade_id] += 1
+            continue
+        if grade_id is None or grade_id not in release_cells:
+            added_code += cell.get("cell_type") == "code"
+            continue
+        seen[grade_id] = 1
+        original = release_cells[grade_id]
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else source
+        if original.metadata.nbgrader.get("locked") and source != original.source:
+            edited += 1
+    if added_code:
+        flags.append(f"{added_code} code cell(s) added by the learner: removed before grading")
+    if edited:
+        flags.append(f"{edited} locked module cell(s) edited: the released version was graded")
+    missing = [g for g in release_cells if g not in seen]
+    if missing:
+        flags.append(f"{len(missing)} module cell(s) deleted ({', '.join(sorted(missing)[:3])}): restored")
+    repeated = sorted(g for g, n in seen.items() if n > 1)
+    if repeated:
+        flags.append(f"grade id repeated in the notebook ({', '.join(repeated)}): the first cell was used")
+    return flags
+
+
+def rebuild_notebook(released: nbformat.NotebookNode, submitted: list[dict] | None) -> nbformat.NotebookNode:
+    """The released notebook with the learner's reflection text and echoed answers copied in."""
+    nb = nbformat.from_dict(json.loads(json.dumps(released)))
+    if not submitted:
+        return nb
+    answers: dict[str, str] = {}
+    for cell in submitted:
+        grade_id = _grade_id(cell)
+        if grade_id and grade_id not in answers and cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
+            source = cell.get("source", "")
+            answers[grade_id] = "".join(source) if isinstance(source, list) else str(source)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution") and _grade_id(cell) in answers:
+            cell.source = answers[_grade_id(cell)]
+    echo = _last_echo(submitted)
+    first_code = next((c for c in nb.cells if c.cell_type == "code"), None)
+    if echo is not None and first_code is not None:
+        first_code.outputs = [new_output("display_data", data={"text/plain": "", ECHO_MIME: echo})]
+    return nb
+
+
+def check_responses(folder: Path, module: str, has_echo: bool) -> list[str]:
+    path = responses_path(folder, module)
+    if not path.exists():
+        return ["response file missing: rebuilt from the notebook's copy of the answers"] if has_echo else []
+    try:
+        read_answers(path)
+        return []
+    except (OSError, ValueError) as err:
+        if has_echo:
+            return [f"response file unreadable ({err}): rebuilt from the notebook's copy of the answers"]
+        return [f"response file unreadable ({err}) and the notebook holds no copy: answers scored as blank"]
+
+
+def take_in(submission: Path, release: Path, staging: Path, module: str) -> Intake:
+    """Stage a clean copy of one submission for nbgrader; the learner's folder is left as it is."""
+    flags: list[str] = []
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    released = nbformat.read(release / f"{module}.ipynb", as_version=4)
+    submitted = _read_submitted(submission / f"{module}.ipynb", flags)
+    cells = submitted["cells"] if submitted else None
+    if cells is not None:
+        flags += compare_cells(released, cells)
+    if (submission / RESPONSES_DIR).is_dir():
+        shutil.copytree(submission / RESPONSES_DIR, staging / RESPONSES_DIR)
+    flags += check_responses(staging, module, has_echo=bool(cells and _last_echo(cells)))
+    for name in ("timestamp.txt",):
+        if (submission / name).is_file():
+            shutil.copy2(submission / name, staging / name)
+    nbformat.write(rebuild_notebook(released, cells), staging / f"{module}.ipynb")
+    return Intake(staging, flags)
