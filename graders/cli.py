@@ -130,6 +130,50 @@ def handouts(root: Path | None, out: Path | None) -> None:
 
 @main.command()
 @root_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Default: build/report.")
+def report(root: Path | None, out: Path | None) -> None:
+    """Trainers' report from the gradebook: each learner's modules against the mastery threshold,
+    missing modules, and per decision step and legal concept the share right and the wrong option
+    chosen most. One offline HTML page with charts, plus CSV files."""
+    from graders.report import build_report
+
+    course = open_course(root)
+    if not (course.build_dir / "gradebook.db").exists():
+        raise click.ClickException("no gradebook yet: run `course grade` first")
+    console.print(f"Report: {build_report(course, out)}")
+
+
+@main.command()
+@root_option
+@click.option("--no-pdf", is_flag=True, help="HTML only (PDFs need the system's Chromium).")
+def certificates(root: Path | None, no_pdf: bool) -> None:
+    """A one-page completion certificate (HTML, and PDF where Chromium is installed) for every
+    learner who passed every module listed in course.yaml, each with a verification code."""
+    from graders.certificates import issue
+
+    course = open_course(root)
+    pages = issue(course, pdf=not no_pdf)
+    pdfs = sum(p.with_suffix(".pdf").exists() for p in pages)
+    console.print(f"{len(pages)} certificate(s) in {course.build_dir / 'certificates'}"
+                  + (f" ({pdfs} as PDF)" if pdfs else " (HTML only: no chromium found for PDFs)" if pages else ""))
+
+
+@main.command()
+@root_option
+@click.argument("code")
+def verify(root: Path | None, code: str) -> None:
+    """Check a certificate's verification CODE against the gradebook."""
+    from graders.certificates import verify as check
+
+    certificate = check(open_course(root), code)
+    if certificate is None:
+        raise click.ClickException(f"{code}: not a valid certificate code for this course")
+    modules = ", ".join(f"{m} {s:g}/{x:g} ({d})" for m, s, x, d in certificate.modules)
+    console.print(f"[green]Valid[/]: {certificate.learner} completed {modules}")
+
+
+@main.command()
+@root_option
 @click.option("--learners", default=13, show_default=True, help="Size of the synthetic cohort (at least 4).")
 def demo(root: Path | None, learners: int) -> None:
     """The whole job on a synthetic cohort: build, submit, grade, feedback, handouts.

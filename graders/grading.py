@@ -12,8 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from graders.paths import trainer_course_root
-from graders.scenarios import load_one
+from graders.scenarios import load_concepts, load_one
+from graders.schema import Scenario, Step
 from graders.scoring import StepResult, score_step
+from graders.settings import load_settings
 from graders.store import ResponseStore
 
 
@@ -33,11 +35,29 @@ def feedback_text(result: StepResult, scenario_title: str, prompt: str, chosen_l
     return "\n".join(lines)
 
 
+def teaching_point(root: Path, scenario: Scenario, step: Step) -> str:
+    """What to review: the step's own teaching point, else the scenario's first concept."""
+    return step.teaching_point or load_concepts(root / "scenarios").get(scenario.concepts[0], "")
+
+
+def retake_lines(result: StepResult, point: str) -> list[str]:
+    """Feedback for a module that may be retaken: right or not yet, and what to review;
+    never which option is keyed or why an option is right or wrong."""
+    if result.points >= result.max_points:
+        return ["Right."]
+    return ["Not right yet. Review this point before you try again:", f"  {point.strip()}"]
+
+
 def grade(scenario_id: str, step_id: str, folder: Path | None = None) -> float:
-    scenario = load_one(trainer_course_root() / "scenarios", scenario_id)
+    root = trainer_course_root()
+    scenario = load_one(root / "scenarios", scenario_id)
     step = scenario.step(step_id)
     store = ResponseStore(folder or Path.cwd(), scenario.module, read_only=True)
     result = score_step(scenario, step, store.answers.get(scenario_id, {}))
+    if load_settings(root).retakes:
+        lines = retake_lines(result, teaching_point(root, scenario, step))
+        print(feedback_text(result, scenario.title, step.prompt, lines, step.citations, store.problem))
+        return result.points
     options = {o.id: o for o in step.options}
     chosen_lines = []
     for option_id in result.chosen:

@@ -38,6 +38,9 @@ class Step(Strict):
         default=None, description="Show this step only when an earlier step has one of these answers"
     )
     trainer_note: str | None = Field(default=None, description="Key explanation, trainer side only")
+    teaching_point: str | None = Field(
+        default=None, description="What to review, shown in feedback when retakes are on (never the key)"
+    )
 
     @field_validator("citations")
     @classmethod

@@ -24,6 +24,8 @@ class Settings(BaseModel):
     clinic: Clinic
     autograde_timeout: int = Field(60, gt=0, description="seconds one notebook cell may run when graded")
     mastery: float = Field(0.8, gt=0, le=1, description="share of a module's points needed to pass")
+    version: str = Field("1", description="course version, printed on certificates")
+    retakes: bool = Field(False, description="modules may be retaken: feedback then never explains the answers")
     modules: list[str] = Field([], description="module folders under curriculum/, in the order learners take them")
     legal_review_date: str = Field(description="when the legal content was last reviewed (YYYY-MM-DD)")
 

@@ -1,0 +1,104 @@
+"""Completion certificates and their verification codes (`course certificates`, `course verify`).
+
+A learner gets a certificate when every module listed in course.yaml is passed (the mastery
+threshold). The verification code is an HMAC of what the certificate states (course, version,
+learner, each module's score and date), keyed with a secret kept beside the course
+(.certificate-key, never committed). `course verify CODE` recomputes the codes from the
+gradebook: a code verifies only if the gradebook still shows exactly what was certified.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from graders.course import Course
+from graders.report import Report, collect
+
+KEY_FILE = ".certificate-key"
+TEMPLATE_DIR = Path(__file__).parent / "templates" / "certificate"
+
+
+@dataclass(frozen=True)
+class Certificate:
+    learner: str
+    modules: tuple[tuple[str, float, float, str], ...]  # (module, score, max, date)
+    code: str
+
+
+def secret_key(course: Course) -> bytes:
+    path = course.root / KEY_FILE
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return bytes.fromhex(path.read_text().strip())
+
+
+def make_code(key: bytes, statement: dict) -> str:
+    digest = hmac.new(key, json.dumps(statement, sort_keys=True).encode(), hashlib.sha256).digest()
+    text = base64.b32encode(digest[:10]).decode()
+    return "-".join(text[i:i + 4] for i in range(0, 16, 4))
+
+
+def earned(course: Course, report: Report | None = None) -> list[Certificate]:
+    """A certificate for every learner who passed every module course.yaml lists."""
+    report = report or collect(course)
+    key, settings = secret_key(course), course.settings
+    required = settings.modules or course.modules
+    out = []
+    for learner in report.learners:
+        if not report.passed_all(learner, required):
+            continue
+        modules = tuple((m, report.results[learner, m].score, report.results[learner, m].max_score,
+                         report.results[learner, m].timestamp) for m in required)
+        statement = {"course": settings.course_id, "version": settings.version, "learner": learner,
+                     "modules": [list(m) for m in modules]}
+        out.append(Certificate(learner, modules, make_code(key, statement)))
+    return out
+
+
+def verify(course: Course, code: str) -> Certificate | None:
+    wanted = code.strip().upper()
+    for certificate in earned(course):
+        if hmac.compare_digest(certificate.code, wanted):
+            return certificate
+    return None
+
+
+def to_pdf(html_file: Path) -> Path | None:
+    """Print a page to PDF with the system's Chromium, if there is one."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        return None
+    pdf = html_file.with_suffix(".pdf")
+    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--no-pdf-header-footer",
+                    f"--print-to-pdf={pdf}", html_file.as_uri()], capture_output=True, timeout=120, check=False)
+    return pdf if pdf.exists() else None
+
+
+def issue(course: Course, out: Path | None = None, pdf: bool = True) -> list[Path]:
+    """One HTML page (and a PDF where Chromium is present) per certificate earned."""
+    import jinja2
+
+    out = out or course.build_dir / "certificates"
+    out.mkdir(parents=True, exist_ok=True)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), autoescape=True)
+    template = env.get_template("certificate.html.j2")
+    pages = []
+    for certificate in earned(course):
+        page = out / f"{certificate.learner}.html"
+        page.write_text(template.render(course=course.settings, c=certificate), encoding="utf-8")
+        pages.append(page)
+        if pdf:
+            to_pdf(page)
+    return pages
