@@ -179,9 +179,11 @@ def demo(root: Path | None, learners: int) -> None:
     """The whole job on a synthetic cohort: build, submit, grade, feedback, handouts.
     Resets build/submitted, build/autograded, build/feedback and build/gradebook.db."""
     from graders.build import build as run_build
+    from graders.certificates import issue
     from graders.cohort import grade_cohort
     from graders.demo import make_cohort, reset_grading
     from graders.handouts import build_handouts
+    from graders.report import build_report
 
     if learners < 4:
         raise click.BadParameter("the demo needs at least 4 learners", param_hint="--learners")
@@ -195,6 +197,8 @@ def demo(root: Path | None, learners: int) -> None:
     record = make_cohort(course, learners)
     outcomes = grade_cohort(course)
     print_outcomes(outcomes)
+    report = build_report(course)
+    certificates = issue(course)
     index = build_handouts(course)
     b = course.build_dir
     console.print(f"""
@@ -204,6 +208,8 @@ def demo(root: Path | None, learners: int) -> None:
   Grades (CSV)                {b / 'grades.csv'}
   Feedback for each learner   {b / 'feedback'}/<learner>/<module>/
   Gradebook (nbgrader)        {b / 'gradebook.db'}   (open with: make formgrader)
+  Trainers' report            {report}
+  Certificates                {len(certificates)} in {b / 'certificates'}
   Handouts                    {index}""")
     if any(not o.graded for o in outcomes):
         raise click.ClickException("some submissions could not be graded (see the table)")

@@ -161,12 +161,13 @@ def grade_cohort(course: Course, feedback: bool = True, jobs: int | None = None,
             outcomes[worker.current] = Outcome(*worker.current, graded=False, error=reason)
         return worker.left()
 
+    per_learner = {learner for learner, _ in todo}
     shares = split_by_learner([j for j in todo if j not in outcomes], jobs or os.cpu_count() or 1)
     for share in shares if len(outcomes) < len(todo) else []:
         start(share, course.build_dir / "gradebook.db")
     with progress_bar() as bar:
-        task = bar.add_task(f"Grading ({len(workers)} worker{'s' * (len(workers) != 1)})", total=len(todo),
-                            note="", completed=len(outcomes))
+        task = bar.add_task(f"Grading notebooks ({len(workers)} worker{'s' * (len(workers) != 1)})",
+                            total=len(todo), note=f"0/{len(per_learner)} learners", completed=len(outcomes))
         while workers:
             try:
                 worker, message = inbox.get(timeout=1)
@@ -193,8 +194,9 @@ def grade_cohort(course: Course, feedback: bool = True, jobs: int | None = None,
                     worker.done.add((outcome.learner, outcome.module))
                 worker.current = None
             failed = sum(not o.graded for o in outcomes.values())
-            bar.update(task, completed=len(outcomes),
-                       note=f"[red]{failed} not graded[/]" if failed else "")
+            learners_done = len(per_learner) - len({j[0] for j in todo if j not in outcomes})
+            bar.update(task, completed=len(outcomes), note=f"{learners_done}/{len(per_learner)} learners"
+                       + (f", [red]{failed} not graded[/]" if failed else ""))
         for gradebook, done in merge_plan:
             merge_gradebook(course, gradebook, done)
         export_csv(course, course.build_dir / "grades.csv")

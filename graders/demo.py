@@ -45,14 +45,15 @@ def random_answers(scenario: Scenario, rng: random.Random) -> dict[str, list[str
     return answers
 
 
-def cohort_plan(course: Course, size: int = COHORT_SIZE, seed: int = SEED) -> dict[str, dict[str, Plan | None]]:
+def cohort_plan(course: Course, size: int = COHORT_SIZE, seed: int = SEED,
+                modules: list[str] | None = None) -> dict[str, dict[str, Plan | None]]:
     """learner -> module -> answers (None: the learner opened nothing and saved no answers)."""
     rng = random.Random(seed)
     plan: dict[str, dict[str, Plan | None]] = {}
     for n in range(1, size + 1):
         learner = f"learner-{n:02d}"
         plan[learner] = {}
-        for module in course.modules:
+        for module in modules or course.modules:
             scenarios = course.module_scenarios(module)
             if n == 1:
                 plan[learner][module] = {s.id: key_answers(s) for s in scenarios}
@@ -91,14 +92,14 @@ def submit(course: Course, learner: str, module: str, answers: Plan | None, refl
 
 
 def reset_grading(course: Course) -> None:
-    for step in ("submitted", "autograded", "feedback"):
+    for step in ("submitted", "autograded", "feedback", "grading", "report", "certificates"):
         shutil.rmtree(course.step_dir(step), ignore_errors=True)
     (course.build_dir / "gradebook.db").unlink(missing_ok=True)
 
 
-def make_cohort(course: Course, size: int = COHORT_SIZE) -> Path:
+def make_cohort(course: Course, size: int = COHORT_SIZE, modules: list[str] | None = None) -> Path:
     """Write the synthetic cohort's submissions and a record of what each learner answered."""
-    plan = cohort_plan(course, size)
+    plan = cohort_plan(course, size, modules=modules)
     for i, (learner, modules) in enumerate(plan.items()):
         for module, answers in modules.items():
             submit(course, learner, module, answers, REFLECTION if i % 3 == 0 and answers else None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -11,6 +12,7 @@ from pydantic import ValidationError
 
 from graders.paths import RELEASE_DATA
 from graders.schema import Scenario
+from graders.settings import read_yaml
 
 CONCEPTS_FILE = "concepts.yaml"
 CAST_FILE = "cast.yaml"
@@ -41,7 +43,7 @@ def _where(loc: Iterable[object], data: object) -> str:
 def parse_scenario(path: Path) -> Scenario:
     """Read and validate one scenario file, or raise ScenarioError naming file and field."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml(path)
     except yaml.YAMLError as err:
         raise ScenarioError(f"{path}: not valid YAML: {err}") from None
     if not isinstance(data, dict):
@@ -64,7 +66,7 @@ def load_concepts(scenarios_dir: Path) -> dict[str, str]:
     path = scenarios_dir / CONCEPTS_FILE
     if not path.exists():
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path) or {}
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: expected a mapping 'concept-tag: description'")
     return {str(k): str(v) for k, v in data.items()}
@@ -101,6 +103,12 @@ def load_one(scenarios_dir: Path, scenario_id: str) -> Scenario:
     path = scenarios_dir / f"{scenario_id}.yaml"
     if not path.exists():
         raise ScenarioError(f"no scenario {scenario_id!r}: expected a file {path}")
+    return _parse_unchanged(path, path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=256)
+def _parse_unchanged(path: Path, mtime_ns: int) -> Scenario:
+    """A scenario parsed once per version of its file (a notebook asks for it many times)."""
     return parse_scenario(path)
 
 

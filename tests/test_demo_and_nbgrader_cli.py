@@ -26,6 +26,8 @@ def test_demo_grades_every_synthetic_learner_as_they_answered(course_dir: Path) 
     assert done.returncode == 0, done.stderr[-3000:]
     build = course_dir / "build"
     assert (build / "handouts" / "index.html").is_file()
+    assert (build / "report" / "index.html").is_file()
+    assert (build / "certificates" / "learner-01.html").is_file()  # the learner who answered as the key
     plan = json.loads((build / "demo" / "cohort.json").read_text())
     assert len(plan) >= 12
     rows = {(r["student_id"], r["assignment"]): r for r in csv.DictReader((build / "grades.csv").open())}
