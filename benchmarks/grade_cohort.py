@@ -17,24 +17,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-COURSE_FILES = ("curriculum", "scenarios", "course.yaml", "nbgrader_config.py")
 BIN = Path(sys.executable).parent
-
-
-def copy_course(dest: Path) -> Path:
-    dest.mkdir(parents=True)
-    for name in COURSE_FILES:
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("responses", ".ipynb_checkpoints"))
-        else:
-            shutil.copy(src, dest / name)
-    return dest
 
 
 def run(args: list[str], cwd: Path) -> float:
     """Run a command; return its wall time. Stops the benchmark if the command fails."""
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("COURSE_ROOT", None)  # each command works on the course in its own folder
     start = time.perf_counter()
     done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
@@ -59,11 +48,11 @@ def main() -> None:
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
-    from graders.course import Course
+    from graders.course import Course, copy_sources
     from graders.demo import make_cohort
 
     with tempfile.TemporaryDirectory(prefix="grade-bench-") as tmp:
-        ours = copy_course(Path(tmp) / "course-grade")
+        ours = copy_sources(ROOT, Path(tmp) / "course-grade")
         course = Course(ours)
         modules = args.modules.split(",") if args.modules else course.modules
         run([str(BIN / "course"), "build", "--no-selftest", *[f"--module={m}" for m in modules]], ours)

@@ -163,7 +163,7 @@ def grade_cohort(course: Course, feedback: bool = True, jobs: int | None = None,
 
     per_learner = {learner for learner, _ in todo}
     shares = split_by_learner([j for j in todo if j not in outcomes], jobs or os.cpu_count() or 1)
-    for share in shares if len(outcomes) < len(todo) else []:
+    for share in shares:
         start(share, course.build_dir / "gradebook.db")
     with progress_bar() as bar:
         task = bar.add_task(f"Grading notebooks ({len(workers)} worker{'s' * (len(workers) != 1)})",

@@ -19,6 +19,21 @@ PLAY_CALL = re.compile(r'^\s*play\("([^"]+)"\)\s*$', re.M)
 GRADE_CALL = re.compile(r'grade\("([^"]+)",\s*"([^"]+)"\)')
 
 
+SOURCE_FILES = ("curriculum", "scenarios", "course.yaml", "nbgrader_config.py")
+
+
+def copy_sources(root: Path, dest: Path) -> Path:
+    """A copy of a course's sources (no build/, no saved answers): for tests and benchmarks."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in SOURCE_FILES:
+        src = root / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns(RESPONSES_DIR, ".ipynb_checkpoints"))
+        else:
+            shutil.copy(src, dest / name)
+    return dest
+
+
 class CourseError(RuntimeError):
     """Something in the course's sources is wrong; the message says what and where."""
 
