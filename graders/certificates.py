@@ -10,17 +10,17 @@ gradebook: a code verifies only if the gradebook still shows exactly what was ce
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
 import os
 import secrets
-import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from graders.course import Course
+from graders.pdf import NoChromium, print_to_pdf
 from graders.report import Report, collect
 
 KEY_FILE = ".certificate-key"
@@ -74,18 +74,6 @@ def verify(course: Course, code: str) -> Certificate | None:
     return None
 
 
-def to_pdf(html_file: Path) -> Path | None:
-    """Print a page to PDF with the system's Chromium, if there is one."""
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        return None
-    pdf = html_file.with_suffix(".pdf")
-    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--no-pdf-header-footer",
-                    f"--print-to-pdf={pdf}", html_file.as_uri()], capture_output=True, timeout=120, check=False)
-    return pdf if pdf.exists() else None
-
-
 def issue(course: Course, out: Path | None = None, pdf: bool = True) -> list[Path]:
     """One HTML page (and a PDF where Chromium is present) per certificate earned."""
     import jinja2
@@ -100,5 +88,6 @@ def issue(course: Course, out: Path | None = None, pdf: bool = True) -> list[Pat
         page.write_text(template.render(course=course.settings, c=certificate), encoding="utf-8")
         pages.append(page)
         if pdf:
-            to_pdf(page)
+            with contextlib.suppress(NoChromium):
+                print_to_pdf(page)
     return pages

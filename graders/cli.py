@@ -45,8 +45,10 @@ def main() -> None:
 @root_option
 def check(root: Path | None) -> None:
     """Validate every scenario file and module notebook; print each problem with its file."""
+    from graders.publish_gate import check as publish_gate
+
     course = open_course(root)
-    problems = course.check_sources()
+    problems = course.check_sources() + publish_gate(course.root)
     if problems:
         raise click.ClickException("the course sources have problems:\n  " + "\n  ".join(problems))
     console.print(f"[green]OK[/]: {len(course.scenarios())} scenarios in {len(course.modules)} module(s).")
@@ -119,13 +121,23 @@ def grade(root: Path | None, no_feedback: bool, jobs: int | None, timeout: float
 
 @main.command()
 @root_option
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Default: build/handouts.")
-def handouts(root: Path | None, out: Path | None) -> None:
-    """Render every module as an offline HTML handout (no code, no key) with an index page."""
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Default: build/handouts (build/handouts-answers with --with-answers).")
+@click.option("--with-answers", is_flag=True, help="Trainer edition: keys, rationales and trainer notes, "
+              "marked on every page. Never give it to learners.")
+@click.option("--pdf", is_flag=True, help="Also print every page to PDF with the system's Chromium.")
+def handouts(root: Path | None, out: Path | None, with_answers: bool, pdf: bool) -> None:
+    """Render every module and client handout as offline HTML (no code; no key unless
+    --with-answers) with an index page. Refuses to write anything the publish gate rejects:
+    real-looking identifiers, images without alt text, client handouts above grade 8."""
     from graders.handouts import build_handouts
+    from graders.pdf import NoChromium
 
-    index = build_handouts(open_course(root), out)
-    console.print(f"Handouts: {index}")
+    try:
+        index = build_handouts(open_course(root), out, with_answers=with_answers, pdf=pdf)
+    except (CourseError, NoChromium) as err:
+        raise click.ClickException(str(err)) from None
+    console.print(f"Handouts: {index}" + (" (and a PDF beside each page)" if pdf else ""))
 
 
 @main.command()

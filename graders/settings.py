@@ -22,6 +22,7 @@ class Clinic(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
     contact: str = ""
+    logo: str | None = Field(None, description="image file, relative to the course folder, shown on handouts")
 
 
 class Settings(BaseModel):

@@ -46,6 +46,8 @@ def taught_text(path: Path) -> list[str]:
     rationales and trainer notes (a wrong option's own text may state a misconception)."""
     if path.suffix == ".ipynb":
         return [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown"]
+    if path.suffix == ".md":
+        return [path.read_text()]
     data = yaml.safe_load(path.read_text())
     texts = [data["story"]]
     for step in data["steps"]:
@@ -56,13 +58,14 @@ def taught_text(path: Path) -> list[str]:
 
 
 NOTEBOOKS = [COURSE.source_notebook(m) for m in MODULES]
+CLIENT_HANDOUTS = sorted((COURSE.curriculum_dir / "client-handouts").glob("*.md"))
 
 
 # -- each module's shape and practice ------------------------------------------------------
 
 
 def test_course_settings_list_every_module_in_order() -> None:
-    folders = {p.name for p in COURSE.curriculum_dir.iterdir() if p.is_dir()}
+    folders = {p.name for p in COURSE.curriculum_dir.iterdir() if (p / f"{p.name}.ipynb").is_file()}
     assert set(COURSE.settings.modules) == folders
     assert MODULES == COURSE.settings.modules
 
@@ -146,7 +149,7 @@ def test_each_misconception_pattern_catches_the_claim_and_spares_the_truth(entry
     assert not re.search(entry["pattern"], entry["fine"], re.I), "the pattern also flags a correct sentence"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS + SCENARIO_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", NOTEBOOKS + SCENARIO_FILES + CLIENT_HANDOUTS, ids=lambda p: p.name)
 def test_no_misconception_is_taught(path: Path) -> None:
     for text in taught_text(path):
         for entry in MISCONCEPTIONS:
@@ -205,7 +208,7 @@ def test_story_people_come_from_the_fictional_cast(path: Path) -> None:
             assert story[first + len(person):].startswith(" (fictional)"), f"{person}: say '(fictional)' first time"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS + SCENARIO_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", NOTEBOOKS + SCENARIO_FILES + CLIENT_HANDOUTS, ids=lambda p: p.name)
 def test_contacts_and_identifiers_are_synthetic(path: Path) -> None:
     text = path.read_text()
     for phone in re.findall(r"\(?\b\d{3}\)?[-. ]\d{3}[-. ]\d{4}\b", text):

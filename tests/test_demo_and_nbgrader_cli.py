@@ -31,7 +31,7 @@ def test_demo_grades_every_synthetic_learner_as_they_answered(course_dir: Path) 
     plan = json.loads((build / "demo" / "cohort.json").read_text())
     assert len(plan) >= 12
     rows = {(r["student_id"], r["assignment"]): r for r in csv.DictReader((build / "grades.csv").open())}
-    modules = sorted(p.name for p in (course_dir / "curriculum").iterdir() if p.is_dir())
+    modules = sorted(p.name for p in (course_dir / "curriculum").iterdir() if (p / f"{p.name}.ipynb").is_file())
     assert set(rows) == {(learner, m) for learner in plan for m in modules}
     kinds: dict[str, set[str]] = {m: set() for m in modules}
     for (learner, module), row in rows.items():

@@ -1,0 +1,203 @@
+"""The handout site in a real browser (Debian's Chromium through Playwright, network blocked):
+offline, accessible (axe-core), no code, no key unless the trainer edition; PDFs print; and the
+publish gate refuses real-looking identifiers."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from graders.authoring import module_notebook, prose
+from graders.course import Course
+from graders.handouts import build_handouts
+from graders.pdf import OFFLINE_FLAGS
+from graders.publish_gate import check
+from graders.schema import Scenario
+from tests.conftest import ROOT, copy_course
+
+CANARY = "CANARY-41c7-HANDOUT-KEY"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+needs_browser = pytest.mark.skipif(
+    CHROMIUM is None and os.environ.get("CI") != "true",
+    reason="Debian's chromium is not installed (.ci/run installs it; in CI this test never skips)",
+)
+
+
+def add_canary_module(root: Path) -> None:
+    scenario = {
+        "id": "canary-handout", "title": "A canary scenario", "module": "canary-handout",
+        "concepts": ["duty-to-protect"], "jurisdiction": ["US", "NV"], "story": "Alex Fenwick (fictional) asks.",
+        "steps": [{"id": "only", "prompt": "Which?", "points": 1, "citations": ["NRS 629.550(1)"],
+                   "trainer_note": f"Note {CANARY}",
+                   "options": [
+                       {"id": "a", "text": "A", "correct": True, "rationale": f"Nevada law NRS 629.550. {CANARY}"},
+                       {"id": "b", "text": "B", "rationale": "Nevada law NRS 629.550."}]}],
+    }
+    (root / "scenarios" / "canary-handout.yaml").write_text(yaml.safe_dump(scenario))
+    nb = module_notebook("Canary handout", [Scenario.model_validate(scenario)], "2026-11-25")
+    nb.cells.insert(1, prose("trainer-tip", f"Trainer tip {CANARY}", tags=["trainer-only"]))
+    (root / "curriculum" / "canary-handout").mkdir()
+    nbformat.write(nb, root / "curriculum" / "canary-handout" / "canary-handout.ipynb")
+
+
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = copy_course(tmp_path_factory.mktemp("handouts") / "course")
+    add_canary_module(root)
+    course = Course(root)
+    pdf = CHROMIUM is not None
+    return {"default": build_handouts(course, pdf=pdf).parent,
+            "answers": build_handouts(course, with_answers=True).parent, "course": root}
+
+
+def test_default_site_has_no_key_and_the_trainer_edition_has_it_marked(sites: dict[str, Path]) -> None:
+    default = [p for p in sites["default"].rglob("*.html")]
+    answers = [p for p in sites["answers"].rglob("*.html")]
+    assert default and all(CANARY not in p.read_text() for p in default)
+    assert CANARY in (sites["answers"] / "canary-handout.html").read_text()
+    for page in answers:
+        assert "Trainer answer edition" in page.read_text(), page.name
+    assert all("Trainer answer edition" not in p.read_text() for p in default)
+
+
+def test_every_page_is_branded_and_dated(sites: dict[str, Path]) -> None:
+    settings = Course(sites["course"]).settings
+    for page in sites["default"].glob("*.html"):
+        text = page.read_text()
+        assert settings.clinic.name in text and "Training, not legal advice" in text, page.name
+        assert f"reviewed on {settings.legal_review_date}" in text, page.name
+        assert f'alt="{settings.clinic.name} logo"' in text, page.name
+    index = (sites["default"] / "index.html").read_text()
+    assert "Client handouts" in index and "what-stays-private.html" in index
+    assert re.search(r"Built \d{4}-\d{2}-\d{2}", index)
+
+
+def test_publish_gate_passes_the_real_course() -> None:
+    assert check(ROOT) == []
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("Call her at 702-555-1234.", "is not a reserved 555-01xx number"),
+    ("Write to jo@gmail.com today.", "email address at 'gmail.com'"),
+    ("Her number is 123-45-6789.", "looks like a Social Security number"),
+    ("She lives at 1200 Desert Palm Drive now.", "street address '1200 Desert Palm Drive'"),
+    ("DOB: 04/12/1990.", "looks like a date of birth"),
+    ("See ![](chart.png) here.", "image 'chart.png' has no alt text"),
+])
+def test_publish_gate_names_each_kind_of_identifier(tmp_path: Path, text: str, says: str) -> None:
+    root = copy_course(tmp_path / "course")
+    story_file = root / "scenarios" / "duty-to-protect-vague-anger.yaml"
+    data = yaml.safe_load(story_file.read_text())
+    data["story"] += " " + text
+    story_file.write_text(yaml.safe_dump(data, width=1000))
+    run = subprocess.run([sys.executable, "-m", "graders.cli", "handouts", "--root", str(root)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1
+    message = " ".join(run.stderr.split())
+    assert "publish gate refused" in message and says in message and "duty-to-protect-vague-anger.yaml:" in message
+    assert not (root / "build" / "handouts" / "index.html").exists()
+    checked = subprocess.run([sys.executable, "-m", "graders.cli", "check", "--root", str(root)],
+                             capture_output=True, text=True, timeout=300)
+    assert checked.returncode == 1 and says in " ".join(checked.stderr.split())
+
+
+def test_publish_gate_refuses_a_client_handout_above_grade_eight(tmp_path: Path) -> None:
+    root = copy_course(tmp_path / "course")
+    hard = ("# Notice\n\nNotwithstanding contemporaneous jurisdictional considerations, disclosures "
+            "necessitated by statutory obligations are adjudicated in consultation with institutional "
+            "counsel, whose determinations supersede individualized preferences regarding informational "
+            "dissemination.\n")
+    (root / "curriculum" / "client-handouts" / "hard.md").write_text(hard)
+    problems = check(root)
+    assert any("hard.md: reads at US grade" in p and "grade 8 or below" in p for p in problems), problems
+
+
+# -- in the browser ---------------------------------------------------------------------------------
+
+BLOCKED: list[str] = []
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        pytest.fail("CI=true but Debian's chromium is missing: .ci/run must install it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=OFFLINE_FLAGS)
+        yield browser
+        browser.close()
+
+
+def open_offline(browser, page_file: Path):
+    """Open a page from disk with every non-file request blocked; return (page, requests, errors)."""
+    context = browser.new_context()
+    outside: list[str] = []
+    context.route(re.compile(r"^(?!file:|data:).*"), lambda route: (outside.append(route.request.url), route.abort()))
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(page_file.as_uri(), wait_until="load")
+    return page, outside, errors
+
+
+@needs_browser
+def test_pages_open_offline_with_no_code_and_no_errors(browser, sites: dict[str, Path]) -> None:
+    pages = sorted(sites["default"].glob("*.html"))
+    assert len(pages) >= 7  # index, five modules, the canary module, client handouts
+    for page_file in pages:
+        page, outside, errors = open_offline(browser, page_file)
+        text = page.inner_text("body")
+        assert outside == [], f"{page_file.name} asked for {outside}"
+        assert errors == [], f"{page_file.name}: {errors}"
+        assert "from graders import" not in text and "play(" not in text and "grade(" not in text
+        page.context.close()
+    index, _, _ = open_offline(browser, sites["default"] / "index.html")
+    links = index.locator("a").all_inner_texts()
+    for module in Course(sites["course"]).modules:
+        nb = nbformat.read(Course(sites["course"]).source_notebook(module), as_version=4)
+        title = nb.cells[0].source.splitlines()[0][2:].strip()
+        assert title in links, title
+
+
+@needs_browser
+def test_axe_finds_no_serious_or_critical_violation_and_headings_are_in_order(browser, sites: dict[str, Path]) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    for site in ("default", "answers"):
+        for page_file in sorted(sites[site].glob("*.html")):
+            page, _, _ = open_offline(browser, page_file)
+            results = axe.run(page)
+            bad = [(v["id"], v["impact"]) for v in results.response["violations"]
+                   if v["impact"] in ("serious", "critical")]
+            assert bad == [], f"{site}/{page_file.name}: {bad}"
+            levels = [int(t[1]) for t in page.eval_on_selector_all("h1,h2,h3,h4,h5,h6", "e => e.map(x => x.tagName)")]
+            assert levels.count(1) == 1, f"{page_file.name}: {levels.count(1)} h1"
+            assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False)), f"{page_file.name}: {levels}"
+            page.context.close()
+
+
+@needs_browser
+def test_pdfs_print_with_titles_and_no_key(sites: dict[str, Path]) -> None:
+    course = Course(sites["course"])
+    for module in course.modules:
+        pdf = sites["default"] / f"{module}.pdf"
+        assert pdf.is_file(), pdf
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+        pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+        assert 1 <= pages <= 80, (module, pages)
+        text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                                       check=True).stdout.split())
+        title = nbformat.read(course.source_notebook(module), as_version=4).cells[0].source.splitlines()[0][2:]
+        assert " ".join(title.split()) in text, module
+        assert CANARY not in text and "Training, not legal advice" in text
