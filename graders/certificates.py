@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from graders.course import Course
+from graders.pages import render_page
 from graders.pdf import NoChromium, print_to_pdf
 from graders.report import Report, collect
 
 KEY_FILE = ".certificate-key"
-TEMPLATE_DIR = Path(__file__).parent / "templates" / "certificate"
 
 
 @dataclass(frozen=True)
@@ -76,16 +76,13 @@ def verify(course: Course, code: str) -> Certificate | None:
 
 def issue(course: Course, out: Path | None = None, pdf: bool = True) -> list[Path]:
     """One HTML page (and a PDF where Chromium is present) per certificate earned."""
-    import jinja2
-
     out = out or course.build_dir / "certificates"
     out.mkdir(parents=True, exist_ok=True)
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), autoescape=True)
-    template = env.get_template("certificate.html.j2")
     pages = []
     for certificate in earned(course):
         page = out / f"{certificate.learner}.html"
-        page.write_text(template.render(course=course.settings, c=certificate), encoding="utf-8")
+        page.write_text(render_page("certificate", "certificate.html.j2", course=course.settings, c=certificate),
+                        encoding="utf-8")
         pages.append(page)
         if pdf:
             with contextlib.suppress(NoChromium):

@@ -118,9 +118,10 @@ class Worker:
         plan = folder / f"worker-{number}.json"
         plan.write_text(json.dumps({"root": str(course.root), "db": str(self.db), "jobs": jobs, "feedback": feedback,
                                     "staging": str(folder / f"worker-{number}")}))
-        self.process = subprocess.Popen([sys.executable, "-m", "graders.grading_worker", str(plan)],
-                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                                        cwd=course.root)
+        self.log = folder / f"worker-{number}.log"  # nbgrader's and the kernels' messages, for a post-mortem
+        with self.log.open("w") as log:
+            self.process = subprocess.Popen([sys.executable, "-m", "graders.grading_worker", str(plan)],
+                                            stdout=subprocess.PIPE, stderr=log, text=True, cwd=course.root)
         threading.Thread(target=self._read, args=(inbox,), daemon=True).start()
 
     def _read(self, inbox: queue.Queue) -> None:
@@ -183,8 +184,9 @@ def grade_cohort(course: Course, feedback: bool = True, jobs: int | None = None,
                 continue  # a stopped worker's last words
             if message is None:  # the process ended; anything it had not finished failed
                 worker.process.wait()
-                for job in retire(worker, "the grading worker stopped unexpectedly"):
-                    outcomes[job] = Outcome(*job, graded=False, error="the grading worker stopped unexpectedly")
+                reason = f"the grading worker stopped unexpectedly (see {worker.log})"
+                for job in retire(worker, reason):
+                    outcomes[job] = Outcome(*job, graded=False, error=reason)
             elif "start" in message:
                 worker.current, worker.started = tuple(message["start"]), time.monotonic()
             else:

@@ -20,6 +20,7 @@ from nbformat.v4 import new_markdown_cell, new_notebook, new_raw_cell
 
 from graders.course import PLAY_CALL, Course, CourseError
 from graders.nbgrader_hooks import TEMPLATES, TRAINER_TAG
+from graders.pages import render_page
 from graders.pdf import find_chromium, print_to_pdf
 from graders.progress import progress_bar
 from graders.publish_gate import client_handouts
@@ -110,11 +111,8 @@ def logo_uri(course: Course) -> str:
 
 def index_page(course: Course, modules: list[tuple[str, str]], clients: list[tuple[str, str]], built: str,
                edition: str) -> str:
-    import jinja2
-
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES / "handout"), autoescape=True)
-    return env.get_template("site-index.html.j2").render(
-        s=course.settings, modules=modules, clients=clients, built=built, edition=edition, logo=logo_uri(course))
+    return render_page("handout", "site-index.html.j2", s=course.settings, modules=modules, clients=clients,
+                       built=built, edition=edition, logo=logo_uri(course))
 
 
 def build_handouts(course: Course, dest: Path | None = None, with_answers: bool = False, pdf: bool = False) -> Path:

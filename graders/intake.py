@@ -147,8 +147,7 @@ def take_in(submission: Path, release: Path, staging: Path, module: str) -> Inta
     if (submission / RESPONSES_DIR).is_dir():
         shutil.copytree(submission / RESPONSES_DIR, staging / RESPONSES_DIR)
     flags += check_responses(staging, module, has_echo=bool(cells and _last_echo(cells)))
-    for name in ("timestamp.txt",):
-        if (submission / name).is_file():
-            shutil.copy2(submission / name, staging / name)
+    if (submission / "timestamp.txt").is_file():  # nbgrader reads the submission time from it
+        shutil.copy2(submission / "timestamp.txt", staging / "timestamp.txt")
     nbformat.write(rebuild_notebook(released, cells), staging / f"{module}.ipynb")
     return Intake(staging, flags)

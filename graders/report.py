@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from graders.course import Course
+from graders.pages import render_page
 from graders.paths import responses_path
 from graders.store import read_answers
-
-TEMPLATE_DIR = Path(__file__).parent / "templates" / "report"
 
 
 @dataclass
@@ -181,8 +180,6 @@ def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> None:
 
 def build_report(course: Course, out: Path | None = None) -> Path:
     """build/report/index.html plus learners.csv, steps.csv and concepts.csv."""
-    import jinja2
-
     from graders.cohort import export_csv
 
     out = out or course.build_dir / "report"
@@ -201,9 +198,7 @@ def build_report(course: Course, out: Path | None = None) -> Path:
     write_csv(out / "concepts.csv", ["concept", "graded", "right", "share_right"],
               [[c, n, r, f"{r / n:.2f}" if n else ""] for c, (r, n) in concepts.items()])
     export_csv(course, out / "grades.csv")
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), autoescape=True)
-    page = env.get_template("report.html.j2").render(
-        course=course.settings, report=report, learners=report.learners, charts=charts(report),
-        concepts=concepts, rows=learner_rows)
+    page = render_page("report", "report.html.j2", course=course.settings, report=report, learners=report.learners,
+                       charts=charts(report), concepts=concepts, rows=learner_rows)
     (out / "index.html").write_text(page, encoding="utf-8")
     return out / "index.html"

@@ -1,0 +1,13 @@
+"""Stand-alone HTML pages (report, certificates, handout index) from Jinja templates in
+graders/templates/<folder>/, autoescaped."""
+
+from __future__ import annotations
+
+from graders.nbgrader_hooks import TEMPLATES
+
+
+def render_page(folder: str, template: str, **context: object) -> str:
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES / folder), autoescape=True)
+    return env.get_template(template).render(**context)
