@@ -80,6 +80,16 @@ def test_every_page_is_branded_and_dated(sites: dict[str, Path]) -> None:
     assert re.search(r"Built \d{4}-\d{2}-\d{2}", index)
 
 
+def test_pdf_without_chromium_says_what_to_install(tmp_path: Path) -> None:
+    root = copy_course(tmp_path / "course")
+    venv_only = {**os.environ, "PATH": str(Path(sys.executable).parent)}  # no /usr/bin, so no chromium
+    run = subprocess.run([sys.executable, "-m", "graders.cli", "handouts", "--pdf", "--root", str(root)],
+                         capture_output=True, text=True, timeout=300, env=venv_only)
+    assert run.returncode == 1
+    assert "apt-get install chromium" in " ".join(run.stderr.split())
+    assert not (root / "build" / "handouts").exists()  # it stops before writing anything
+
+
 def test_publish_gate_passes_the_real_course() -> None:
     assert check(ROOT) == []
 
