@@ -154,11 +154,11 @@ def grade_cohort(course: Course, feedback: bool = True, jobs: int | None = None,
         copy_gradebook(gradebook, folder / f"worker-{number}.db")
         workers.add(Worker(course, number, jobs_, feedback, inbox))
 
-    def retire(worker: Worker, reason: str | None) -> list[Job]:
+    def retire(worker: Worker, reason: str) -> list[Job]:
         """Stop counting on a worker; its unfinished jobs are returned, the running one fails."""
         workers.discard(worker)
         merge_plan.append((worker.db, sorted(worker.done)))
-        if worker.current and reason:
+        if worker.current:
             outcomes[worker.current] = Outcome(*worker.current, graded=False, error=reason)
         return worker.left()
 
@@ -173,28 +173,29 @@ def grade_cohort(course: Course, feedback: bool = True, jobs: int | None = None,
             try:
                 worker, message = inbox.get(timeout=1)
             except queue.Empty:
-                for w in [w for w in workers if w.current and time.monotonic() - w.started > timeout]:
-                    w.process.kill()
-                    w.process.wait()
-                    rest = retire(w, f"grading took longer than {timeout:g} s and was stopped")
-                    if rest:  # a fresh worker continues from the stopped one's gradebook
-                        start(rest, w.db)
-                continue
-            if worker not in workers:
-                continue  # a stopped worker's last words
-            if message is None:  # the process ended; anything it had not finished failed
-                worker.process.wait()
-                reason = f"the grading worker stopped unexpectedly (see {worker.log})"
-                for job in retire(worker, reason):
-                    outcomes[job] = Outcome(*job, graded=False, error=reason)
-            elif "start" in message:
-                worker.current, worker.started = tuple(message["start"]), time.monotonic()
-            else:
-                outcome = Outcome(**message["done"])
-                outcomes[(outcome.learner, outcome.module)] = outcome
-                if outcome.graded:
-                    worker.done.add((outcome.learner, outcome.module))
-                worker.current = None
+                worker, message = None, None
+            if worker in workers:
+                if message is None:  # the process ended; anything it had not finished failed
+                    worker.process.wait()
+                    reason = f"the grading worker stopped unexpectedly (see {worker.log})"
+                    for job in retire(worker, reason):
+                        outcomes[job] = Outcome(*job, graded=False, error=reason)
+                elif "start" in message:
+                    worker.current, worker.started = tuple(message["start"]), time.monotonic()
+                else:
+                    outcome = Outcome(**message["done"])
+                    outcomes[(outcome.learner, outcome.module)] = outcome
+                    if outcome.graded:
+                        worker.done.add((outcome.learner, outcome.module))
+                    worker.current = None
+            # The watchdog looks after every message, not only in quiet seconds: a busy
+            # worker's messages must not hide one that hangs.
+            for w in [w for w in workers if w.current and time.monotonic() - w.started > timeout]:
+                w.process.kill()
+                w.process.wait()
+                rest = retire(w, f"grading took longer than {timeout:g} s and was stopped")
+                if rest:  # a fresh worker continues from the stopped one's gradebook
+                    start(rest, w.db)
             failed = sum(not o.graded for o in outcomes.values())
             learners_done = len(per_learner) - len({j[0] for j in todo if j not in outcomes})
             bar.update(task, completed=len(outcomes), note=f"{learners_done}/{len(per_learner)} learners"

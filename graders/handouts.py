@@ -23,6 +23,7 @@ from graders.nbgrader_hooks import TEMPLATES, TRAINER_TAG
 from graders.pages import render_page
 from graders.pdf import find_chromium, print_to_pdf
 from graders.progress import progress_bar
+from graders.publish_gate import check as publish_gate
 from graders.publish_gate import client_handouts
 from graders.render import scenario_html
 from graders.schema import Scenario
@@ -110,16 +111,14 @@ def logo_uri(course: Course) -> str:
 
 
 def index_page(course: Course, modules: list[tuple[str, str]], clients: list[tuple[str, str]], built: str,
-               edition: str) -> str:
+               edition: str, logo: str) -> str:
     return render_page("handout", "site-index.html.j2", s=course.settings, modules=modules, clients=clients,
-                       built=built, edition=edition, logo=logo_uri(course))
+                       built=built, edition=edition, logo=logo)
 
 
 def build_handouts(course: Course, dest: Path | None = None, with_answers: bool = False, pdf: bool = False) -> Path:
     """Write the handout site (after the publish gate passes); return its index page."""
-    from graders.publish_gate import check
-
-    problems = check(course.root)
+    problems = publish_gate(course.root)
     if problems:
         raise CourseError("the publish gate refused to write handouts:\n  " + "\n  ".join(problems))
     if pdf:
@@ -131,10 +130,11 @@ def build_handouts(course: Course, dest: Path | None = None, with_answers: bool 
     built = date.today().isoformat()
     s = course.settings
     edition = "Trainer answer edition: contains the answer key. Do not give to learners." if with_answers else ""
+    logo = logo_uri(course)
     footer = f"{s.clinic.name} · Training, not legal advice · legal content reviewed on {s.legal_review_date}"
     resources = {"course": {"title": s.title, "clinic": s.clinic.name, "contact": s.clinic.contact,
                             "reviewed": s.legal_review_date, "built": built, "edition": edition,
-                            "logo": logo_uri(course), "footer_css": css_string(footer),
+                            "logo": logo, "footer_css": css_string(footer),
                             "edition_css": css_string(edition)}}
     html_exporter = exporter()
     pages: dict[str, list[tuple[str, str]]] = {"modules": [], "clients": []}
@@ -153,7 +153,7 @@ def build_handouts(course: Course, dest: Path | None = None, with_answers: bool 
             pages[kind].append((f"{name}.html", title))
             bar.advance(task)
     index = dest / "index.html"
-    index.write_text(index_page(course, pages["modules"], pages["clients"], built, edition), encoding="utf-8")
+    index.write_text(index_page(course, pages["modules"], pages["clients"], built, edition, logo), encoding="utf-8")
     if pdf:
         files = sorted(dest.glob("*.html"))
         with progress_bar() as bar:

@@ -93,13 +93,13 @@ class Report:
 
 def collect(course: Course) -> Report:
     """Read the gradebook, the graded response files and the keys into one Report."""
-    scenarios = course.scenarios()
+    scenarios, modules = course.scenarios(), course.modules
     results: dict[tuple[str, str], ModuleResult] = {}
     step_results = {(s.id, st.id): StepResult(s.module, s.id, st.id, st.prompt, s.concepts)
                     for s in scenarios.values() for st in s.steps}
     with course.gradebook() as gb:
         for assignment in gb.assignments:
-            if assignment.name not in course.modules:
+            if assignment.name not in modules:
                 continue
             for sub in assignment.submissions:
                 results[sub.student.id, assignment.name] = ModuleResult(
@@ -125,8 +125,9 @@ def collect(course: Course) -> Report:
                     continue
                 key = scenarios[scenario_id].step(step_id).key
                 result.wrong_choices.update(c for c in chosen if c not in key)
-    ordered = [step_results[s.id, st.id] for m in course.modules for s in course.module_scenarios(m) for st in s.steps]
-    return Report(course.settings.mastery, course.modules, results, ordered)
+    ordered = [step_results[s.id, st.id] for m in modules for s in scenarios.values() if s.module == m
+               for st in s.steps]
+    return Report(course.settings.mastery, modules, results, ordered)
 
 
 def _png(fig) -> str:
