@@ -22,7 +22,7 @@ from pathlib import Path
 from graders.course import Course
 from graders.pages import render_page
 from graders.pdf import NoChromium, print_to_pdf
-from graders.report import Report, collect
+from graders.report import collect
 
 KEY_FILE = ".certificate-key"
 
@@ -49,9 +49,9 @@ def make_code(key: bytes, statement: dict) -> str:
     return "-".join(text[i:i + 4] for i in range(0, 16, 4))
 
 
-def earned(course: Course, report: Report | None = None) -> list[Certificate]:
+def earned(course: Course) -> list[Certificate]:
     """A certificate for every learner who passed every module course.yaml lists."""
-    report = report or collect(course)
+    report = collect(course)
     key, settings = secret_key(course), course.settings
     required = settings.modules or course.modules
     out = []

@@ -36,6 +36,12 @@ def _grade_id(cell: dict) -> str | None:
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
+def _source(cell: dict) -> str:
+    """A cell's text, whether saved as one string or as a list of lines."""
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
 def _read_submitted(path: Path, flags: list[str]) -> dict | None:
     """The submitted notebook as plain JSON, or None (with a flag) if it cannot be used."""
     if not path.is_file():
@@ -82,9 +88,7 @@ def compare_cells(released: nbformat.NotebookNode, submitted: list[dict]) -> lis
             continue
         seen[grade_id] = 1
         original = release_cells[grade_id]
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else source
-        if original.metadata.nbgrader.get("locked") and source != original.source:
+        if original.metadata.nbgrader.get("locked") and _source(cell) != original.source:
             edited += 1
     if added_code:
         flags.append(f"{added_code} code cell(s) added by the learner: removed before grading")
@@ -108,8 +112,7 @@ def rebuild_notebook(released: nbformat.NotebookNode, submitted: list[dict] | No
     for cell in submitted:
         grade_id = _grade_id(cell)
         if grade_id and grade_id not in answers and cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
-            source = cell.get("source", "")
-            answers[grade_id] = "".join(source) if isinstance(source, list) else str(source)
+            answers[grade_id] = _source(cell)
     for cell in nb.cells:
         if cell.metadata.get("nbgrader", {}).get("solution") and _grade_id(cell) in answers:
             cell.source = answers[_grade_id(cell)]
