@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # nbgrader calls the `alembic` executable: keep the venv's bin/ on PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test lint check build grade handouts formgrader clean
+.PHONY: demo test lint check build grade handouts lab formgrader clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ lint: $(VENV)/.installed
 
 check build grade handouts: $(VENV)/.installed
 	$(BIN)/course $@
+
+lab: $(VENV)/.installed  ## learners on one machine: JupyterLab on the released modules, localhost only
+	$(BIN)/course lab
 
 formgrader: $(VENV)/.installed  ## trainers: nbgrader's formgrader in JupyterLab, localhost only
 	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser --LabApp.news_url= $(if $(filter 0,$(shell id -u)),--allow-root,)

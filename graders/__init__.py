@@ -8,8 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["play", "grade"]
+__all__ = ["play", "grade", "start"]
 __version__ = "0.1.0"
+
+
+def start(module: str) -> None:
+    """Show the module's progress line; also hides the "not running yet" banner while the player runs."""
+    from graders.player import start as _start
+
+    _start(module)
 
 
 def play(scenario_id: str) -> Any:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from graders.nbgrader_hooks import TRAINER_TAG
+from graders.nbgrader_hooks import LIVE_ONLY_TAG, TRAINER_TAG
 from graders.schema import Scenario
 
 HIDDEN = {"jupyter": {"source_hidden": True}}
@@ -29,14 +29,16 @@ def prose(grade_id: str, text: str, tags: list[str] | None = None):
     return new_markdown_cell(text, metadata=metadata)
 
 
-def setup_cell():
-    return new_code_cell("from graders import play, grade", metadata={**HIDDEN, **nbgrader_meta("setup")})
+def setup_cell(module: str):
+    """Loads the player and shows the module's progress line."""
+    source = f'from graders import play, grade, start\nstart("{module}")'
+    return new_code_cell(source, metadata={**HIDDEN, **nbgrader_meta("setup")})
 
 
 def scenario_cells(scenario: Scenario) -> list:
-    """The play cell, then one hidden test cell per decision step."""
+    """The play cell, then one hidden test cell per decision step (none for a practice scenario)."""
     cells = [new_code_cell(f'play("{scenario.id}")', metadata={**HIDDEN, **nbgrader_meta(f"play-{scenario.id}")})]
-    for step in scenario.steps:
+    for step in [] if scenario.practice else scenario.steps:
         source = f'### BEGIN HIDDEN TESTS\ngrade("{scenario.id}", "{step.id}")\n### END HIDDEN TESTS'
         meta = nbgrader_meta(f"{scenario.id}--{step.id}", grade=True, points=step.points)
         cells.append(new_code_cell(source, metadata={**HIDDEN, **meta}))
@@ -46,14 +48,25 @@ def scenario_cells(scenario: Scenario) -> list:
 HOW_IT_WORKS = """## How this module works
 
 - Read each short section, then work through the case scenarios that follow it.
-- **Click to answer.** Each question shows choices. Pick one answer, or, where a question says \
-"select every one", pick all that apply.
-- **Your answers save themselves.** After each click you will see "Saved". There is no save button to \
-press for your answers.
-- **Nothing to type except the reflection** near the end. After writing it, save the notebook \
-(File > Save, or Ctrl+S).
+- **Start the questions once.** When you open the module, click **Run all cells** in the box below \
+and wait a few seconds. The box goes away and the questions appear.
+- **Click to answer.** Pick one answer, or, where a question says "Choose all that apply", every one \
+that fits. The keyboard works too: Tab moves between questions, the arrow keys and Space choose.
+- **Your answers save themselves.** After each answer you will see "Saved". The progress line shows \
+how many decisions you have answered. There is no save button to press for your answers.
+- **Practice cases are not graded.** They tell you at once whether your answer fits, and why. \
+Graded cases only confirm that your answer is saved; your trainer shares feedback later.
 - Some scenarios show an extra question only after certain answers. That is normal.
-- **No buttons?** Choose **Run > Run All Cells** from the menu at the top, wait a moment, then scroll back up."""
+- **Nothing to type except the reflection** near the end. After writing it, save the notebook \
+(File > Save, or Ctrl+S)."""
+
+START_BANNER = (
+    '<div class="course-start">\n\n'
+    "**The questions are not running yet.** Click this button once, then wait a few seconds: "
+    '<button data-commandlinker-command="notebook:run-all-cells">Run all cells</button>\n\n'
+    "No button, or JupyterLab asks \"Run Command?\" Choose **Run**, or use the menu at the top: "
+    "**Run > Run All Cells**. Your saved answers come back when the questions start.\n\n</div>"
+)
 
 DISCLAIMER = ("**Training, not legal advice.** This module teaches general rules for staff training. It is not "
               "legal advice about any real case. Take real cases to your clinical supervisor, the privacy officer "
@@ -78,6 +91,11 @@ def header_cell(title: str, questions: list[str], objectives: list[str], reviewe
 
 def how_it_works_cell():
     return prose("how-it-works", HOW_IT_WORKS)
+
+
+def start_banner_cell():
+    """Shown until the player runs (the running player hides it); never printed in handouts."""
+    return prose("start-banner", START_BANNER, tags=[LIVE_ONLY_TAG])
 
 
 def trainer_notes_cell(text: str):
@@ -112,7 +130,8 @@ def module_notebook(title: str, scenarios: list[Scenario], reviewed: str) -> nbf
     cells = [
         header_cell(title, ["What does this module check?"], ["answer its scenarios"], reviewed),
         how_it_works_cell(),
-        setup_cell(),
+        start_banner_cell(),
+        setup_cell(scenarios[0].module),
     ]
     for scenario in scenarios:
         cells += scenario_cells(scenario)

@@ -46,13 +46,10 @@ def auto_scores(api, module: str, learner: str) -> tuple[float, float]:
         return sum(g.auto_score or 0 for g in grades), sum(g.max_score for g in grades)
 
 
-def self_test(course: Course, module: str) -> SelfTest:
-    """Grade the key's answers and an empty submission with a real nbgrader autograde in a
-    scratch course (build/selftest): the key must score full marks, the blank zero."""
-    scratch = course.build_dir / "selftest" / module
-    shutil.rmtree(scratch, ignore_errors=True)
-    scratch.mkdir(parents=True)
-    api = course.nbgrader_api(
+def scratch_api(course: Course, scratch: Path):  # -> nbgrader.apps.NbGraderAPI
+    """nbgrader on this course's sources, with its own folders and gradebook under `scratch`
+    (the trainer's gradebook, and the submissions in it, are never touched)."""
+    return course.nbgrader_api(
         CourseDirectory__root=str(scratch),
         CourseDirectory__source_directory=str(course.curriculum_dir),
         CourseDirectory__release_directory="release",
@@ -62,6 +59,15 @@ def self_test(course: Course, module: str) -> SelfTest:
         CourseDirectory__db_url=f"sqlite:///{scratch / 'gradebook.db'}",
         GenerateAssignment__post_convert_hook=release_data_hook(scratch / "release", course.scenarios_dir),
     )
+
+
+def self_test(course: Course, module: str) -> SelfTest:
+    """Grade the key's answers and an empty submission with a real nbgrader autograde in a
+    scratch course (build/selftest): the key must score full marks, the blank zero."""
+    scratch = course.build_dir / "selftest" / module
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    api = scratch_api(course, scratch)
     release = course.release(api, module)
     for learner in (KEY_LEARNER, BLANK_LEARNER):
         dest = course.submit_copy(release, scratch / "submitted" / learner / module)

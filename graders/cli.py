@@ -229,3 +229,41 @@ def demo(root: Path | None, learners: int) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@root_option
+@click.option("--module", "modules", multiple=True, help="Only this module (repeatable). Default: all.")
+@click.option("--workspace", type=click.Path(file_okay=False, path_type=Path),
+              help="The learner's folder for module copies and answers. Default: workspace/ in the course.")
+@click.option("--port", type=int, help="Port on 127.0.0.1. Default: Jupyter's (8888, or the next free one).")
+@click.option("--no-browser", is_flag=True, help="Print the address instead of opening a browser.")
+@click.argument("jupyter_args", nargs=-1, type=click.UNPROCESSED)
+def lab(root: Path | None, modules: tuple[str, ...], workspace: Path | None, port: int | None, no_browser: bool,
+        jupyter_args: tuple[str, ...]) -> None:
+    """Learners on one machine: release the modules, copy them into a workspace (never overwriting
+    the learner's own files) and open JupyterLab on them, on 127.0.0.1 only. Extra arguments after
+    `--` go to `jupyter lab`."""
+    from graders.lab import copy_release, default_workspace, lab_command, release, trust
+
+    course = open_course(root)
+    unknown = sorted(set(modules) - set(course.modules))
+    if unknown:
+        raise click.BadParameter(f"no module {', '.join(unknown)}; the course has: {', '.join(course.modules)}",
+                                 param_hint="--module")
+    chosen = list(modules) or course.modules
+    workspace = (workspace or default_workspace(course)).resolve()
+    try:
+        notebooks, kept = copy_release(release(course, chosen), chosen, workspace)
+    except CourseError as err:
+        raise click.ClickException(str(err)) from None
+    trust(notebooks)
+    for name in kept:
+        console.print(f"Kept your copy of {name}: a newer release exists (delete your copy to get it; "
+                      "your saved answers in responses/ stay).")
+    console.print(f"Modules in {workspace}. Stop JupyterLab with Ctrl+C, or File > Shut Down.")
+    command = lab_command(workspace, notebooks[0], port, not no_browser, list(jupyter_args))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.chdir(workspace)  # so nbgrader's server extensions see the workspace, not the trainer's course
+    os.execv(command[0], command)

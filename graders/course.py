@@ -76,7 +76,8 @@ class Course:
         return load_all(self.scenarios_dir)
 
     def module_scenarios(self, module: str) -> list[Scenario]:
-        return [s for s in self.scenarios().values() if s.module == module]
+        """The module's graded scenarios (practice ones are never graded or reported)."""
+        return [s for s in self.scenarios().values() if s.module == module and not s.practice]
 
     # -- checks -------------------------------------------------------------------------
 
@@ -130,6 +131,8 @@ class Course:
                 problems.append(f"{path}: play(\"{scenario_id}\"): that scenario's module is "
                                 f"{scenario.module!r}, expected {module!r}")
             played_anywhere.add(scenario_id)
+            if scenario.practice:
+                continue
             for step in scenario.steps:
                 points = tests.pop((scenario_id, step.id), None)
                 if points is None:
@@ -139,8 +142,10 @@ class Course:
                     problems.append(f"{path}: test cell for {scenario_id}/{step.id} has {points:g} points; "
                                     f"the scenario file says {step.points:g}")
         for scenario_id, step_id in tests:
-            problems.append(f"{path}: test cell grade(\"{scenario_id}\", \"{step_id}\") matches no played "
-                            "scenario step")
+            practice = scenario_id in scenarios and scenarios[scenario_id].practice
+            problems.append(f"{path}: test cell grade(\"{scenario_id}\", \"{step_id}\") "
+                            + ("grades a practice scenario; practice is never graded: delete the cell" if practice
+                               else "matches no played scenario step"))
         return problems
 
     # -- nbgrader ---------------------------------------------------------------------------
@@ -174,7 +179,7 @@ class Course:
         """nbgrader generate_assignment, then check the key-free scenario data arrived."""
         result = api.generate_assignment(module, force=True)
         if not result["success"]:
-            raise CourseError(f"nbgrader generate_assignment {module} failed:\n{result['error'] or result['log']}")
+            raise CourseError(f"nbgrader generate_assignment {module} failed: {nbgrader_reason(result)}")
         folder = Path(api.coursedir.format_path(api.coursedir.release_directory, ".", module))
         if not (folder / RELEASE_DATA).exists():
             raise CourseError(f"{folder}: {RELEASE_DATA} missing after generate_assignment (post_convert_hook)")
@@ -189,6 +194,15 @@ class Course:
             shutil.rmtree(dest)
         shutil.copytree(release_folder, dest)
         return dest
+
+
+def nbgrader_reason(result: dict) -> str:
+    """The line of an nbgrader API result that says what went wrong (its 'error' only says
+    'see the above traceback'), else the whole log."""
+    text = f"{result.get('log') or ''}\n{result.get('error') or ''}"
+    reasons = [line.strip() for line in text.splitlines() if re.match(r"\s*\w+(Error|Exception): ", line)
+               and "see the the above traceback" not in line and "see the above traceback" not in line]
+    return reasons[-1] if reasons else text.strip()
 
 
 def _quiet_sqlalchemy() -> None:

@@ -19,7 +19,7 @@ import nbformat
 from nbformat.v4 import new_markdown_cell, new_notebook, new_raw_cell
 
 from graders.course import PLAY_CALL, Course, CourseError
-from graders.nbgrader_hooks import TEMPLATES, TRAINER_TAG
+from graders.nbgrader_hooks import LIVE_ONLY_TAG, TEMPLATES, TRAINER_TAG
 from graders.pages import render_page
 from graders.pdf import find_chromium, print_to_pdf
 from graders.progress import progress_bar
@@ -45,7 +45,8 @@ def answer_html(scenario: Scenario) -> str:
                         f"<br><em>Why:</em> {html.escape(o.rationale.strip())}</li>" for o in step.options)
         note = f"<p><em>Trainer note:</em> {html.escape(step.trainer_note.strip())}</p>" if step.trainer_note else ""
         parts.append(f"<p><strong>Decision {number}.</strong> {html.escape(step.prompt)} "
-                     f"({step.points:g} points; sources: {html.escape('; '.join(step.citations))})</p>"
+                     f"({'practice, not graded' if scenario.practice else f'{step.points:g} points'}; "
+                     f"sources: {html.escape('; '.join(step.citations))})</p>"
                      f'<ul class="course-options">{items}</ul>{note}')
     parts.append("</section>")
     return "".join(parts)
@@ -57,7 +58,8 @@ def handout_cells(nb, scenarios: dict[str, Scenario], with_answers: bool = False
     cells = []
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
-        if TRAINER_TAG in cell.metadata.get("tags", []) and not with_answers:
+        tags = cell.metadata.get("tags", [])
+        if LIVE_ONLY_TAG in tags or (TRAINER_TAG in tags and not with_answers):
             continue
         if cell.cell_type == "code":
             for scenario_id in PLAY_CALL.findall(cell.source):

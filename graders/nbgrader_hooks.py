@@ -23,6 +23,7 @@ from traitlets import Bool
 from graders.store import ECHO_MIME, FORMAT, atomic_write_json, now, parse_answers, read_answers
 
 TRAINER_TAG = "trainer-only"
+LIVE_ONLY_TAG = "live-only"  # cells that only make sense in a running notebook: never printed in handouts
 TEMPLATES = Path(__file__).parent / "templates"  # nbconvert templates: handout, feedback
 ECHO_KEY = "course_echo"
 

@@ -1,8 +1,9 @@
-"""The scenario player: a case story and its decision steps as ipywidgets.
+"""The scenario player: a case story and its decision steps as clickable controls.
 
 Every change is saved at once through ResponseStore (atomic write + event log),
 and a copy of the module's answers is echoed into the notebook itself (an output
 with a display id, kept in the .ipynb the learner submits) as a backstop.
+Graded decisions only confirm "Saved"; practice cases show their feedback at once.
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ from graders.branching import is_shown
 from graders.paths import RELEASE_DATA, trainer_course_root
 from graders.render import paragraphs, scenario_html
 from graders.store import ECHO_MIME, ResponseStore
+from graders.widgets import ChoiceGroup, ProgressLine
+
+SAVED = "<p>✔ Saved.</p>"
+PRACTICE_NOTE = ("<p><em>Practice case: not graded. You see feedback as soon as you answer, "
+                 "and you can change your answer as often as you like.</em></p>")
 
 
 def grading_run() -> bool:
@@ -28,13 +34,21 @@ def grading_run() -> bool:
     return bool(os.environ.get("NBGRADER_EXECUTION"))
 
 
-def load_learner_view(scenario_id: str, folder: Path) -> dict:
-    """Key-free scenario data: the release copy beside the notebook, else the trainer's YAML."""
+def learner_views(folder: Path) -> dict[str, dict]:
+    """Key-free data of every scenario: the release copy beside the notebook, else the trainer's YAML."""
     release = folder / RELEASE_DATA
     if release.exists():
-        data = json.loads(release.read_text(encoding="utf-8"))["scenarios"]
-        if scenario_id in data:
-            return data[scenario_id]
+        return json.loads(release.read_text(encoding="utf-8"))["scenarios"]
+    from graders.scenarios import load_all
+
+    return {s.id: s.learner_view() for s in load_all(trainer_course_root() / "scenarios").values()}
+
+
+def load_learner_view(scenario_id: str, folder: Path) -> dict:
+    """One scenario's key-free data (the trainer's YAML if the release copy lacks it)."""
+    view = learner_views(folder).get(scenario_id)
+    if view is not None:
+        return view
     from graders.scenarios import load_one
 
     return load_one(trainer_course_root() / "scenarios", scenario_id).learner_view()
@@ -53,47 +67,100 @@ def echo(store: ResponseStore, update: bool) -> None:
     display(bundle, raw=True, display_id=f"course-answers-{store.module}", update=update)
 
 
-class Player:
-    """Widgets for one scenario, bound to the module's response store."""
+class ModuleProgress:
+    """The module's progress line ("5 of 8 decisions answered, all saved"): one widget shown at the
+    top of the notebook and under every case, updated after every save. Practice cases don't count."""
 
-    def __init__(self, scenario: dict, store: ResponseStore) -> None:
+    def __init__(self, views: dict[str, dict], store: ResponseStore) -> None:
+        self.graded = [v for v in views.values() if v["module"] == store.module and not v.get("practice")]
+        self.store = store
+        self.failed = False
+        self.widget = ProgressLine()  # the one under every case
+        self.lines = [self.widget]
+        self.refresh()
+
+    def top_line(self) -> ProgressLine:
+        """A line for the top of the notebook, brought into view when the player starts."""
+        line = ProgressLine(text=self.widget.text, scroll_into_view=True)
+        self.lines.append(line)
+        return line
+
+    def counts(self) -> tuple[int, int]:
+        """(answered, shown) graded decisions; a branch step counts once the learner's answers open it."""
+        answered = shown = 0
+        for view in self.graded:
+            answers = self.store.answers.get(view["id"], {})
+            for step in view["steps"]:
+                if is_shown(step.get("show_if"), answers):
+                    shown += 1
+                    answered += bool(answers.get(step["id"]))
+        return answered, shown
+
+    def refresh(self) -> None:
+        answered, shown = self.counts()
+        saved = "the last answer was NOT saved (tell your trainer)" if self.failed else "all saved"
+        text = f"Progress: {answered} of {shown} decisions answered, {saved}."
+        if shown and answered == shown and not self.failed:
+            text += " Last step: write the reflection near the end, then save the notebook (Ctrl+S)."
+        for line in self.lines:
+            line.text = text
+
+
+@cache
+def progress_for(folder: Path, module: str) -> ModuleProgress:
+    return ModuleProgress(learner_views(folder), store_for(folder, module))
+
+
+def practice_feedback(step: dict, chosen: list[str]) -> str:
+    """Right or not, and why, for the options chosen in a practice step (its view carries the key)."""
+    if not chosen:
+        return ""
+    key = {o["id"] for o in step["options"] if o["correct"]}
+    picked = set(chosen)
+    verdict = "Right." if picked == key else "Partly right." if picked & key else "Not quite."
+    notes = "".join(
+        f"<li><strong>{html.escape(o['text'])}</strong> {'This fits.' if o['correct'] else 'This does not fit.'} "
+        f"{html.escape(o['rationale'])}</li>"
+        for o in step["options"] if o["id"] in picked
+    )
+    missed = len(key - picked)
+    more = f"<p>{missed} more {'choice fits' if missed == 1 else 'choices fit'}. Try again.</p>" if missed else ""
+    sources = f"<p>Sources: {html.escape('; '.join(step['citations']))}</p>"
+    return f"<p><strong>{verdict}</strong></p><ul>{notes}</ul>{more}{sources}"
+
+
+class Player:
+    """Controls for one scenario, bound to the module's response store and progress line."""
+
+    def __init__(self, scenario: dict, store: ResponseStore, progress: ModuleProgress) -> None:
         self.scenario = scenario
         self.store = store
-        self.status = w.HTML()
-        self.step_boxes: dict[str, w.VBox] = {}
+        self.progress = progress
+        self.practice = bool(scenario.get("practice"))
+        self.choices: dict[str, ChoiceGroup] = {}
         steps = [self._step_widget(i, step) for i, step in enumerate(scenario["steps"], start=1)]
-        header = w.HTML(f"<h3>{html.escape(scenario['title'])}</h3>{paragraphs(scenario['story'])}")
+        header = w.HTML(f"<h3>{html.escape(scenario['title'])}</h3>"
+                        f"{PRACTICE_NOTE if self.practice else ''}{paragraphs(scenario['story'])}")
         notice = [w.HTML(f"<p role='alert'><strong>{html.escape(store.problem)}</strong></p>")] if store.problem else []
-        self.box = w.VBox([header, *notice, *steps, self.status])
+        self.box = w.VBox([header, *notice, *steps, progress.widget])
         self.box.add_class("course-scenario")
-        self._refresh(saved_now=False)
+        self._refresh()
 
     def answers(self) -> dict[str, list[str]]:
         return self.store.answers.get(self.scenario["id"], {})
 
-    def _step_widget(self, number: int, step: dict) -> w.VBox:
-        prompt = w.HTML(f"<p><strong>Decision {number}.</strong> {html.escape(step['prompt'])}</p>")
-        saved = self.store.get(self.scenario["id"], step["id"])
-        label = f"Decision {number}"
-        if step["kind"] == "single":
-            control: w.Widget = w.RadioButtons(
-                options=[(o["text"], o["id"]) for o in step["options"]],
-                value=saved[0] if saved and saved[0] in {o["id"] for o in step["options"]} else None,
-                description=label,
-                layout=w.Layout(width="auto"),
-                style={"description_width": "initial"},
-            )
-            control.observe(lambda change, s=step: self._save(s, [change["new"]] if change["new"] else []), "value")
-        else:
-            boxes = [w.Checkbox(value=o["id"] in saved, description=o["text"], indent=False,
-                                layout=w.Layout(width="auto")) for o in step["options"]]
-            for box in boxes:
-                box.observe(lambda _c, s=step, bs=boxes: self._save(
-                    s, [o["id"] for o, b in zip(s["options"], bs, strict=False) if b.value]), "value")
-            control = w.VBox([w.HTML("<em>Choose all that apply.</em>"), *boxes])
-        box = w.VBox([prompt, control])
-        self.step_boxes[step["id"]] = box
-        return box
+    def _step_widget(self, number: int, step: dict) -> ChoiceGroup:
+        ids = [o["id"] for o in step["options"]]
+        choice = ChoiceGroup(
+            step_id=step["id"],
+            legend=f"Decision {number}. {step['prompt']}",
+            kind=step["kind"],
+            options=[{"id": o["id"], "text": o["text"]} for o in step["options"]],
+            value=[c for c in self.store.get(self.scenario["id"], step["id"]) if c in ids],
+        )
+        choice.observe(lambda change, s=step: self._save(s, list(change["new"])), "value")
+        self.choices[step["id"]] = choice
+        return choice
 
     def _save(self, step: dict, chosen: list[str]) -> None:
         if grading_run():
@@ -101,23 +168,31 @@ class Player:
         try:
             self.store.set(self.scenario["id"], step["id"], chosen)
         except OSError as err:
-            message = f"Not saved: {html.escape(str(err))}. Tell your trainer."
-            self.status.value = f"<p role='alert'><strong>{message}</strong></p>"
+            self.progress.failed = True
+            self.progress.refresh()
+            reason = html.escape(str(err))
+            self.choices[step["id"]].note = f"<p><strong>Not saved: {reason}. Tell your trainer.</strong></p>"
             return
+        self.progress.failed = False
         echo(self.store, update=True)
-        self._refresh(saved_now=True)
+        self._refresh()
+        self.progress.refresh()
 
-    def _refresh(self, saved_now: bool) -> None:
+    def _refresh(self) -> None:
+        """Show the steps the answers open, and under each answered one "Saved" or its feedback."""
         answers = self.answers()
-        shown = [s for s in self.scenario["steps"] if is_shown(s.get("show_if"), answers)]
         for step in self.scenario["steps"]:
-            self.step_boxes[step["id"]].layout.display = "" if step in shown else "none"
-        done = sum(1 for s in shown if answers.get(s["id"]))
-        state = "Saved" if saved_now or done else "Nothing answered yet"
-        self.status.value = (
-            f"<p role='status' aria-live='polite'>✔ {state}: {done} of {len(shown)} decisions answered.</p>"
-            if done else f"<p role='status' aria-live='polite'>{state}. Your answers save as you click.</p>"
-        )
+            choice = self.choices[step["id"]]
+            choice.layout.display = "" if is_shown(step.get("show_if"), answers) else "none"
+            chosen = answers.get(step["id"], [])
+            choice.note = practice_feedback(step, chosen) if self.practice else SAVED if chosen else ""
+
+
+def start(module: str) -> None:
+    """Show the module's progress line (the notebook's first code cell calls this)."""
+    if grading_run():
+        return
+    display(progress_for(Path.cwd(), module).top_line())
 
 
 def play(scenario_id: str) -> Any:
@@ -127,7 +202,7 @@ def play(scenario_id: str) -> Any:
     if grading_run():  # feedback shows the story and the saved choices, not widget reprs
         display(HTML(scenario_html(scenario, store.answers.get(scenario_id, {}))))
         return None
-    player = Player(scenario, store)
+    player = Player(scenario, store, progress_for(folder, scenario["module"]))
     display(player.box)
     echo(store, update=False)
     return None

@@ -31,7 +31,7 @@ class Step(Strict):
     id: str = Field(pattern=SLUG)
     prompt: str = Field(min_length=1)
     kind: Literal["single", "multiple"] = "single"
-    points: float = Field(gt=0)
+    points: float | None = Field(default=None, gt=0, description="Graded scenarios only")
     options: list[Option] = Field(min_length=2)
     citations: list[str] = Field(min_length=1)
     show_if: dict[str, list[str]] | None = Field(
@@ -74,6 +74,7 @@ class Scenario(Strict):
     concepts: list[str] = Field(min_length=1)
     jurisdiction: list[str] = Field(min_length=1, description="'US' for federal law, or a two-letter state code")
     story: str = Field(min_length=1)
+    practice: bool = Field(default=False, description="Ungraded: the learner sees feedback at once")
     steps: list[Step] = Field(min_length=1)
 
     @field_validator("jurisdiction", mode="before")
@@ -117,6 +118,15 @@ class Scenario(Strict):
             seen[step.id] = step
         return self
 
+    @model_validator(mode="after")
+    def _points_match_kind(self) -> Scenario:
+        for step in self.steps:
+            if self.practice and step.points is not None:
+                raise ValueError(f"step {step.id!r}: a practice scenario is not graded; remove its 'points'")
+            if not self.practice and step.points is None:
+                raise ValueError(f"step {step.id!r} needs 'points' (or mark the scenario 'practice: true')")
+        return self
+
     def step(self, step_id: str) -> Step:
         for step in self.steps:
             if step.id == step_id:
@@ -125,15 +135,17 @@ class Scenario(Strict):
 
     @property
     def points(self) -> float:
-        return sum(s.points for s in self.steps)
+        return sum(s.points or 0 for s in self.steps)
 
     def learner_view(self) -> dict:
-        """The scenario as released to learners: no key, no rationale, no trainer note."""
+        """The scenario as released to learners: no trainer note, and no key or rationale unless it is
+        a practice scenario (ungraded: its feedback is the point)."""
         return {
             "id": self.id,
             "title": self.title,
             "module": self.module,
             "story": self.story,
+            "practice": self.practice,
             "steps": [
                 {
                     "id": s.id,
@@ -141,8 +153,16 @@ class Scenario(Strict):
                     "kind": s.kind,
                     "points": s.points,
                     "show_if": s.show_if,
-                    "options": [{"id": o.id, "text": o.text} for o in s.options],
+                    "options": [_option_view(o, self.practice) for o in s.options],
+                    **({"citations": s.citations} if self.practice else {}),
                 }
                 for s in self.steps
             ],
         }
+
+
+def _option_view(option: Option, with_feedback: bool) -> dict:
+    view = {"id": option.id, "text": option.text}
+    if with_feedback:
+        view |= {"correct": option.correct, "rationale": option.rationale}
+    return view

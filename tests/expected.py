@@ -7,6 +7,14 @@ from pathlib import Path
 
 import yaml
 
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+def graded_files(module: str, scenarios_dir: Path = SCENARIOS) -> list[Path]:
+    """The module's graded scenario files (practice ones are never graded)."""
+    files = sorted(scenarios_dir.glob(f"{module}-*.yaml"))
+    return [p for p in files if not yaml.safe_load(p.read_text()).get("practice")]
+
 
 def load(scenarios_dir: Path, scenario_id: str) -> dict:
     return yaml.safe_load((scenarios_dir / f"{scenario_id}.yaml").read_text())

@@ -19,11 +19,11 @@ from graders.cohort import Outcome, grade_cohort, split_by_learner
 from graders.course import Course
 from graders.demo import submit
 from graders.store import ECHO_MIME
-from tests.conftest import ROOT, copy_course
-from tests.expected import expected_scores
+from tests.conftest import copy_course
+from tests.expected import expected_scores, graded_files
 
 MODULE = "duty-to-protect"
-IDS = sorted(p.stem for p in (ROOT / "scenarios").glob(f"{MODULE}-*.yaml"))
+IDS = [p.stem for p in graded_files(MODULE)]
 
 
 def key(scenarios_dir: Path) -> dict:

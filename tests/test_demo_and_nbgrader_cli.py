@@ -10,11 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import yaml
-
-from graders.scenarios import scenario_files
 from graders.store import ResponseStore
-from tests.expected import expected_scores
+from tests.expected import expected_scores, graded_files
 
 
 def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
@@ -35,8 +32,7 @@ def test_demo_grades_every_synthetic_learner_as_they_answered(course_dir: Path) 
     assert set(rows) == {(learner, m) for learner in plan for m in modules}
     kinds: dict[str, set[str]] = {m: set() for m in modules}
     for (learner, module), row in rows.items():
-        scenario_ids = sorted(yaml.safe_load(p.read_text())["id"] for p in scenario_files(course_dir / "scenarios")
-                              if yaml.safe_load(p.read_text())["module"] == module)
+        scenario_ids = [p.stem for p in graded_files(module, course_dir / "scenarios")]
         answers = plan[learner][module] or {}
         expected = sum(expected_scores(course_dir / "scenarios", answers, scenario_ids).values())
         full = sum(expected_scores(course_dir / "scenarios", plan["learner-01"][module], scenario_ids).values())

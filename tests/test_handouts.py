@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,17 +17,12 @@ import yaml
 from graders.authoring import module_notebook, prose
 from graders.course import Course
 from graders.handouts import build_handouts
-from graders.pdf import OFFLINE_FLAGS
 from graders.publish_gate import check
 from graders.schema import Scenario
+from tests.browser import CHROMIUM, launch, needs_browser
 from tests.conftest import ROOT, copy_course
 
 CANARY = "CANARY-41c7-HANDOUT-KEY"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-needs_browser = pytest.mark.skipif(
-    CHROMIUM is None and os.environ.get("CI") != "true",
-    reason="Debian's chromium is not installed (.ci/run installs it; in CI this test never skips)",
-)
 
 
 def add_canary_module(root: Path) -> None:
@@ -137,12 +131,10 @@ BLOCKED: list[str] = []
 
 @pytest.fixture(scope="module")
 def browser():
-    if CHROMIUM is None:
-        pytest.fail("CI=true but Debian's chromium is missing: .ci/run must install it")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=OFFLINE_FLAGS)
+        browser = launch(p)
         yield browser
         browser.close()
 

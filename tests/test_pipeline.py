@@ -21,14 +21,14 @@ from graders.demo import submit
 from graders.handouts import build_handouts
 from graders.schema import Scenario
 from graders.store import ECHO_MIME
-from tests.conftest import ROOT, copy_course
-from tests.expected import expected_scores
+from tests.conftest import copy_course
+from tests.expected import expected_scores, graded_files
 
 CANARY = "CANARY-7f3a9c-KEY-MUST-NOT-LEAK"
 MODULE = "duty-to-protect"
 THREAT, ANGER, CALL = ("duty-to-protect-explicit-threat", "duty-to-protect-vague-anger",
                        "duty-to-protect-front-desk-call")
-DUTY_FILES = sorted((ROOT / "scenarios").glob(f"{MODULE}-*.yaml"))
+DUTY_FILES = graded_files(MODULE)
 DUTY_IDS = [p.stem for p in DUTY_FILES]
 # The module's automatic points, read straight from its scenario files.
 DUTY_AUTO = sum(step["points"] for p in DUTY_FILES for step in yaml.safe_load(p.read_text())["steps"])
@@ -204,9 +204,11 @@ def test_key_canary_never_reaches_release_or_handouts(graded: dict) -> None:
 def test_release_has_key_free_scenario_data_and_no_hidden_tests(graded: dict) -> None:
     release = graded["course"].step_dir("release") / MODULE
     data = json.loads((release / "scenarios.json").read_text())
-    assert set(data["scenarios"]) == set(DUTY_IDS)
-    text = json.dumps(data)
+    practice = {sid for sid, view in data["scenarios"].items() if view["practice"]}
+    assert set(data["scenarios"]) - practice == set(DUTY_IDS) and len(practice) == 1
+    text = json.dumps({sid: view for sid, view in data["scenarios"].items() if sid not in practice})
     assert '"correct"' not in text and '"rationale"' not in text and '"trainer_note"' not in text
+    assert '"trainer_note"' not in json.dumps(data)  # a practice case's feedback, but never the trainer's notes
     notebook = (release / f"{MODULE}.ipynb").read_text()
     assert "BEGIN HIDDEN TESTS" not in notebook
     assert "grade(" not in notebook.replace("from graders import play, grade", "")

@@ -14,9 +14,10 @@ from IPython.display import HTML
 
 import graders.player
 import graders.store
-from graders.player import Player, load_learner_view, play, store_for
+from graders.player import Player, load_learner_view, play, progress_for, start, store_for
 from graders.scenarios import load_one, write_release_data
 from graders.store import ECHO_MIME, read_answers
+from graders.widgets import ChoiceGroup, ProgressLine
 
 SCENARIO = "tiny-case"
 MODULE = "tiny-module"
@@ -86,6 +87,48 @@ SCENARIO_YAML = textwrap.dedent(
 )
 
 
+PRACTICE = "tiny-practice"
+PRACTICE_YAML = textwrap.dedent(
+    """\
+    id: tiny-practice
+    title: A warm-up
+    module: tiny-module
+    practice: true
+    concepts: [duty-to-protect]
+    jurisdiction: NV
+    story: A client says something worrying.
+    steps:
+      - id: permits-or-requires
+        prompt: Does HIPAA require a warning?
+        options:
+          - id: permits
+            text: No, it permits one.
+            correct: true
+            rationale: The federal HIPAA rule 45 CFR 164.512(j)(1)(i) permits, never requires.
+          - id: requires
+            text: Yes, it requires one.
+            rationale: Not so; a duty comes from state law such as NRS 629.550(1).
+        citations: [45 CFR 164.512(j)(1)(i)]
+      - id: trigger-parts
+        prompt: Which are parts of Nevada's trigger?
+        kind: multiple
+        options:
+          - id: explicit-threat
+            text: An explicit threat.
+            correct: true
+            rationale: Part one of NRS 629.550(1).
+          - id: identified-person
+            text: An identified person.
+            correct: true
+            rationale: Part two of NRS 629.550(1).
+          - id: in-writing
+            text: A threat in writing.
+            rationale: NRS 629.550(1) says nothing about writing.
+        citations: [NRS 629.550(1)]
+    """
+)
+
+
 # --- fixtures and helpers ----------------------------------------------------------------------
 
 
@@ -93,8 +136,10 @@ SCENARIO_YAML = textwrap.dedent(
 def fresh_stores(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
     store_for.cache_clear()
+    progress_for.cache_clear()
     yield
     store_for.cache_clear()
+    progress_for.cache_clear()
 
 
 @pytest.fixture
@@ -111,6 +156,7 @@ def course(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (root / "scenarios").mkdir(parents=True)
     (root / "nbgrader_config.py").write_text("", encoding="utf-8")
     (root / "scenarios" / f"{SCENARIO}.yaml").write_text(SCENARIO_YAML, encoding="utf-8")
+    (root / "scenarios" / f"{PRACTICE}.yaml").write_text(PRACTICE_YAML, encoding="utf-8")
     monkeypatch.setenv("COURSE_ROOT", str(root))
     return root
 
@@ -127,7 +173,7 @@ def notebook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, course: Path) -> P
 def new_player() -> Player:
     folder = Path.cwd()
     scenario = load_learner_view(SCENARIO, folder)
-    return Player(scenario, store_for(folder, scenario["module"]))
+    return Player(scenario, store_for(folder, scenario["module"]), progress_for(folder, scenario["module"]))
 
 
 def walk(widget: w.Widget) -> Iterator[w.Widget]:
@@ -136,13 +182,15 @@ def walk(widget: w.Widget) -> Iterator[w.Widget]:
         yield from walk(child)
 
 
-def radio(root: w.Widget, number: int) -> w.RadioButtons:
-    [found] = [x for x in walk(root) if isinstance(x, w.RadioButtons) and x.description == f"Decision {number}"]
+def choice(root: w.Widget, number: int) -> ChoiceGroup:
+    [found] = [x for x in walk(root) if isinstance(x, ChoiceGroup) and x.legend.startswith(f"Decision {number}. ")]
     return found
 
 
-def checkboxes(root: w.Widget) -> dict[str, w.Checkbox]:
-    return {x.description: x for x in walk(root) if isinstance(x, w.Checkbox)}
+def toggle(group: ChoiceGroup, option_id: str) -> None:
+    """What a click on one checkbox does: add or remove that option, keeping the others."""
+    chosen = set(group.value) ^ {option_id}
+    group.value = [o["id"] for o in group.options if o["id"] in chosen]
 
 
 def html_texts(root: w.Widget) -> list[str]:
@@ -153,26 +201,16 @@ def alerts(root: w.Widget) -> list[str]:
     return [text for text in html_texts(root) if "role='alert'" in text]
 
 
-def step_box_of(root: w.Widget, control: w.Widget) -> w.Box:
-    """The box of the step that holds `control` (what the player hides and shows)."""
-    for box in walk(root):
-        if isinstance(box, w.Box) and control in box.children and box is not root:
-            if isinstance(box.children[0], w.HTML) and "Decision" in box.children[0].value:
-                return box
-            return step_box_of(root, box)
-    raise LookupError("control is not in a step box")
-
-
-def is_hidden(root: w.Widget, control: w.Widget) -> bool:
-    return step_box_of(root, control).layout.display == "none"
+def is_hidden(group: ChoiceGroup) -> bool:
+    return group.layout.display == "none"
 
 
 def saved(folder: Path) -> dict[str, list[str]]:
     return read_answers(folder / "responses" / f"{MODULE}.json").get(SCENARIO, {})
 
 
-def status(player: Player) -> str:
-    return player.status.value
+def progress(player: Player) -> str:
+    return player.progress.widget.text
 
 
 # --- clicking saves ----------------------------------------------------------------------------
@@ -180,29 +218,35 @@ def status(player: Player) -> str:
 
 def test_widgets_match_the_scenario(notebook: Path) -> None:
     player = new_player()
-    first, recovery = radio(player.box, 1), radio(player.box, 2)
-    assert [value for _label, value in first.options] == ["no-trigger", "yes-identifiable", "yes-just-in-case"]
-    assert [value for _label, value in recovery.options] == ["explicit-threat", "identifiable-person"]
-    assert first.value is None and recovery.value is None
-    assert list(checkboxes(player.box)) == [
+    first, recovery, respond = choice(player.box, 1), choice(player.box, 2), choice(player.box, 3)
+    assert first.legend == "Decision 1. Does the duty to protect apply?" and first.kind == "single"
+    assert [o["id"] for o in first.options] == ["no-trigger", "yes-identifiable", "yes-just-in-case"]
+    assert [o["id"] for o in recovery.options] == ["explicit-threat", "identifiable-person"]
+    assert respond.kind == "multiple"
+    assert [o["text"] for o in respond.options] == [
         "Explore the anger and keep assessing.", "Document and consult.", "Call the police anyway."
     ]
-    assert not any(box.value for box in checkboxes(player.box).values())
+    assert all(set(o) == {"id", "text"} for g in (first, recovery, respond) for o in g.options)  # no key
+    assert first.value == recovery.value == respond.value == []
+    assert first.note == recovery.note == respond.note == ""
     assert "<h3>A tiny case &amp; its choices</h3>" in html_texts(player.box)[0]
     assert "<p>A client is angry at a former employer.</p><p>Nothing suggests a plan.</p>" in html_texts(player.box)[0]
-    assert "Nothing answered yet" in status(player)
+    assert "Practice case" not in html_texts(player.box)[0]
+    assert progress(player) == "Progress: 0 of 2 decisions answered, all saved."
+    assert player.progress.widget in player.box.children  # the module's progress under every case
     assert alerts(player.box) == []
     assert not (notebook / "responses").exists()  # showing the player writes nothing
 
 
 def test_single_choice_click_is_saved_at_once(notebook: Path) -> None:
     player = new_player()
-    radio(player.box, 1).value = "no-trigger"
+    choice(player.box, 1).value = ["no-trigger"]
 
     assert saved(notebook) == {"duty-applies": ["no-trigger"]}
-    assert "Saved: 1 of 2 decisions answered" in status(player)
+    assert choice(player.box, 1).note == "<p>✔ Saved.</p>"  # graded: saved, not right or wrong
+    assert progress(player) == "Progress: 1 of 2 decisions answered, all saved."
 
-    radio(player.box, 1).value = "yes-identifiable"
+    choice(player.box, 1).value = ["yes-identifiable"]
     assert saved(notebook) == {"duty-applies": ["yes-identifiable"]}
     events = (notebook / "responses" / f"{MODULE}.events.jsonl").read_text(encoding="utf-8").splitlines()
     assert [(e["step"], e["old"], e["new"]) for e in map(json.loads, events)] == [
@@ -213,32 +257,32 @@ def test_single_choice_click_is_saved_at_once(notebook: Path) -> None:
 
 def test_multiple_choice_clicks_are_saved_at_once(notebook: Path) -> None:
     player = new_player()
-    boxes = checkboxes(player.box)
+    respond = choice(player.box, 3)
 
-    boxes["Document and consult."].value = True
+    toggle(respond, "document")
     assert saved(notebook) == {"respond": ["document"]}
-    assert "Saved: 1 of 2 decisions answered" in status(player)
+    assert progress(player) == "Progress: 1 of 2 decisions answered, all saved."
 
-    boxes["Explore the anger and keep assessing."].value = True
+    toggle(respond, "explore")
     assert saved(notebook) == {"respond": ["explore", "document"]}  # in the scenario's option order
 
-    boxes["Document and consult."].value = False
+    toggle(respond, "document")
     assert saved(notebook) == {"respond": ["explore"]}
 
-    boxes["Explore the anger and keep assessing."].value = False
+    toggle(respond, "explore")
     assert saved(notebook) == {"respond": []}
-    assert "decisions answered" not in status(player)
-    assert "Your answers save as you click" in status(player)
+    assert respond.note == ""
+    assert progress(player) == "Progress: 0 of 2 decisions answered, all saved."
 
 
-def test_status_counts_the_decisions_shown(notebook: Path) -> None:
+def test_progress_counts_the_decisions_shown(notebook: Path) -> None:
     player = new_player()
-    radio(player.box, 1).value = "yes-just-in-case"  # opens the recovery step
-    assert "Saved: 1 of 3 decisions answered" in status(player)
-    radio(player.box, 2).value = "explicit-threat"
-    assert "Saved: 2 of 3 decisions answered" in status(player)
-    checkboxes(player.box)["Call the police anyway."].value = True
-    assert "Saved: 3 of 3 decisions answered" in status(player)
+    choice(player.box, 1).value = ["yes-just-in-case"]  # opens the recovery step
+    assert progress(player) == "Progress: 1 of 3 decisions answered, all saved."
+    choice(player.box, 2).value = ["explicit-threat"]
+    assert progress(player) == "Progress: 2 of 3 decisions answered, all saved."
+    toggle(choice(player.box, 3), "call-police")
+    assert progress(player).startswith("Progress: 3 of 3 decisions answered, all saved. Last step: write the")
     assert saved(notebook) == {
         "duty-applies": ["yes-just-in-case"], "recovery": ["explicit-threat"], "respond": ["call-police"]
     }
@@ -253,7 +297,7 @@ def test_each_save_updates_the_answers_echoed_into_the_notebook(
     assert echo_kwargs == {"raw": True, "display_id": f"course-answers-{MODULE}", "update": False}
     assert first_echo[ECHO_MIME] == {"module": MODULE, "answers": {}}
 
-    radio(box, 1).value = "no-trigger"
+    choice(box, 1).value = ["no-trigger"]
 
     (bundle,), kwargs = displayed[-1]
     assert kwargs["update"] is True and kwargs["display_id"] == f"course-answers-{MODULE}"
@@ -267,12 +311,88 @@ def test_a_failed_save_says_so(notebook: Path, monkeypatch: pytest.MonkeyPatch) 
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(graders.store, "atomic_write_json", disk_full)
-    radio(player.box, 1).value = "no-trigger"
+    choice(player.box, 1).value = ["no-trigger"]
 
-    assert "Not saved" in status(player) and "No space left on device" in status(player)
-    assert "Tell your trainer" in status(player)
-    assert "role='alert'" in status(player)
+    note = choice(player.box, 1).note
+    assert "Not saved" in note and "No space left on device" in note and "Tell your trainer" in note
+    assert progress(player) == ("Progress: 1 of 2 decisions answered, the last answer was NOT saved "
+                                "(tell your trainer).")
     assert not (notebook / "responses" / f"{MODULE}.json").exists()
+
+
+def test_start_shows_the_module_progress_line_once_per_kernel(
+    notebook: Path, displayed: list[tuple[tuple[Any, ...], dict[str, Any]]]
+) -> None:
+    graders.store.ResponseStore(notebook, MODULE).set(SCENARIO, "duty-applies", ["no-trigger"])
+    start(MODULE)
+    [((line,), _)] = displayed
+    assert line.text == "Progress: 1 of 2 decisions answered, all saved."
+    assert ".course-start { display: none; }" in line.page_style  # the running player hides the banner
+    assert line.scroll_into_view  # "Run all cells" leaves the learner at the end; this brings them back
+    play(SCENARIO)
+    (box,), _ = displayed[1]
+    [under_case] = [c for c in box.children if isinstance(c, ProgressLine)]
+    assert not under_case.scroll_into_view
+    choice(box, 3).value = ["explore"]
+    assert line.text == under_case.text  # every progress line updates at once
+    assert line.text.startswith("Progress: 2 of 2 decisions answered, all saved.")
+
+
+# --- practice cases ---------------------------------------------------------------------------
+
+
+def test_practice_case_gives_feedback_at_once_and_is_not_counted(
+    notebook: Path, displayed: list[tuple[tuple[Any, ...], dict[str, Any]]]
+) -> None:
+    play(PRACTICE)
+    (box,), _ = displayed[0]
+    assert "Practice case: not graded" in html_texts(box)[0]
+    first, parts = choice(box, 1), choice(box, 2)
+    assert first.note == ""
+
+    first.value = ["requires"]
+    assert first.note.startswith("<p><strong>Not quite.</strong></p>")
+    assert "This does not fit. Not so; a duty comes from state law such as NRS 629.550(1)." in first.note
+    assert "Sources: 45 CFR 164.512(j)(1)(i)" in first.note
+    first.value = ["permits"]
+    assert first.note.startswith("<p><strong>Right.</strong></p>")
+    assert "This fits. The federal HIPAA rule 45 CFR 164.512(j)(1)(i) permits, never requires." in first.note
+    assert "requires one" not in first.note  # only the chosen option is explained
+
+    toggle(parts, "explicit-threat")
+    assert parts.note.startswith("<p><strong>Partly right.</strong></p>")
+    assert "1 more choice fits. Try again." in parts.note
+    toggle(parts, "in-writing")
+    assert parts.note.startswith("<p><strong>Partly right.</strong></p>")
+    toggle(parts, "in-writing")
+    toggle(parts, "identified-person")
+    assert parts.note.startswith("<p><strong>Right.</strong></p>") and "Try again" not in parts.note
+
+    # Saved like any answer (so it comes back), but the graded progress ignores it.
+    assert read_answers(notebook / "responses" / f"{MODULE}.json")[PRACTICE] == {
+        "permits-or-requires": ["permits"], "trigger-parts": ["explicit-threat", "identified-person"]}
+    assert progress_for(notebook, MODULE).widget.text == "Progress: 0 of 2 decisions answered, all saved."
+
+
+def test_practice_feedback_comes_back_with_the_saved_answer(
+    notebook: Path, displayed: list[tuple[tuple[Any, ...], dict[str, Any]]]
+) -> None:
+    graders.store.ResponseStore(notebook, MODULE).set(PRACTICE, "permits-or-requires", ["requires"])
+    play(PRACTICE)
+    (box,), _ = displayed[0]
+    assert choice(box, 1).value == ["requires"]
+    assert choice(box, 1).note.startswith("<p><strong>Not quite.</strong></p>")
+
+
+def test_only_practice_keys_are_released(notebook: Path, course: Path) -> None:
+    scenarios = [load_one(course / "scenarios", sid) for sid in (SCENARIO, PRACTICE)]
+    data = json.loads(write_release_data(notebook, scenarios).read_text(encoding="utf-8"))["scenarios"]
+    assert not keys_in(data[SCENARIO]) & {"correct", "rationale", "trainer_note", "citations"}
+    assert data[SCENARIO]["practice"] is False
+    practice = data[PRACTICE]
+    assert practice["practice"] is True
+    assert [o["correct"] for o in practice["steps"][0]["options"]] == [True, False]
+    assert practice["steps"][1]["citations"] == ["NRS 629.550(1)"]
 
 
 # --- saved choices come back -------------------------------------------------------------------
@@ -280,26 +400,23 @@ def test_a_failed_save_says_so(notebook: Path, monkeypatch: pytest.MonkeyPatch) 
 
 def test_saved_choices_are_restored(notebook: Path, displayed: list[tuple[tuple[Any, ...], dict[str, Any]]]) -> None:
     player = new_player()
-    radio(player.box, 1).value = "yes-identifiable"
-    radio(player.box, 2).value = "identifiable-person"
-    checkboxes(player.box)["Explore the anger and keep assessing."].value = True
-    checkboxes(player.box)["Call the police anyway."].value = True
+    choice(player.box, 1).value = ["yes-identifiable"]
+    choice(player.box, 2).value = ["identifiable-person"]
+    choice(player.box, 3).value = ["explore", "call-police"]
     on_disk = (notebook / "responses" / f"{MODULE}.json").read_bytes()
 
     store_for.cache_clear()  # a new kernel
+    progress_for.cache_clear()
     displayed.clear()
     play(SCENARIO)
     (box,), _ = displayed[0]
 
-    assert radio(box, 1).value == "yes-identifiable"
-    assert radio(box, 2).value == "identifiable-person"
-    assert not is_hidden(box, radio(box, 2))
-    assert {text: cb.value for text, cb in checkboxes(box).items()} == {
-        "Explore the anger and keep assessing.": True,
-        "Document and consult.": False,
-        "Call the police anyway.": True,
-    }
-    assert any("Saved: 3 of 3 decisions answered" in text for text in html_texts(box))
+    assert choice(box, 1).value == ["yes-identifiable"]
+    assert choice(box, 2).value == ["identifiable-person"]
+    assert not is_hidden(choice(box, 2))
+    assert choice(box, 3).value == ["explore", "call-police"]
+    assert all(choice(box, n).note == "<p>✔ Saved.</p>" for n in (1, 2, 3))
+    assert progress_for(notebook, MODULE).widget.text.startswith("Progress: 3 of 3 decisions answered, all saved.")
     assert (notebook / "responses" / f"{MODULE}.json").read_bytes() == on_disk  # restoring wrote nothing
     assert displayed[1][0][0][ECHO_MIME]["answers"] == {
         SCENARIO: {"duty-applies": ["yes-identifiable"], "recovery": ["identifiable-person"],
@@ -310,7 +427,7 @@ def test_saved_choices_are_restored(notebook: Path, displayed: list[tuple[tuple[
 def test_a_saved_option_that_no_longer_exists_is_not_selected(notebook: Path) -> None:
     graders.store.ResponseStore(notebook, MODULE).set(SCENARIO, "duty-applies", ["withdrawn-option"])
     player = new_player()
-    assert radio(player.box, 1).value is None
+    assert choice(player.box, 1).value == []
 
 
 # --- branching ---------------------------------------------------------------------------------
@@ -318,34 +435,31 @@ def test_a_saved_option_that_no_longer_exists_is_not_selected(notebook: Path) ->
 
 def test_branch_step_is_shown_only_after_a_wrong_first_answer(notebook: Path) -> None:
     player = new_player()
-    first, recovery = radio(player.box, 1), radio(player.box, 2)
-    respond = next(iter(checkboxes(player.box).values()))
-    assert is_hidden(player.box, recovery)
-    assert player.step_boxes["recovery"].layout.display == "none"
-    assert not is_hidden(player.box, first) and not is_hidden(player.box, respond)
+    first, recovery, respond = choice(player.box, 1), choice(player.box, 2), choice(player.box, 3)
+    assert is_hidden(recovery)
+    assert not is_hidden(first) and not is_hidden(respond)
 
-    first.value = "no-trigger"
-    assert is_hidden(player.box, recovery)
+    first.value = ["no-trigger"]
+    assert is_hidden(recovery)
 
-    first.value = "yes-identifiable"
-    assert not is_hidden(player.box, recovery)
-    assert player.step_boxes["recovery"].layout.display != "none"
+    first.value = ["yes-identifiable"]
+    assert not is_hidden(recovery)
 
-    first.value = "yes-just-in-case"
-    assert not is_hidden(player.box, recovery)
+    first.value = ["yes-just-in-case"]
+    assert not is_hidden(recovery)
 
-    recovery.value = "explicit-threat"
-    first.value = "no-trigger"  # the right answer closes the branch again
-    assert is_hidden(player.box, recovery)
-    assert not is_hidden(player.box, first) and not is_hidden(player.box, respond)
-    assert "Saved: 1 of 2 decisions answered" in status(player)
+    recovery.value = ["explicit-threat"]
+    first.value = ["no-trigger"]  # the right answer closes the branch again
+    assert is_hidden(recovery)
+    assert not is_hidden(first) and not is_hidden(respond)
+    assert progress(player) == "Progress: 1 of 2 decisions answered, all saved."
 
 
 def test_branch_stays_hidden_when_restored_after_a_right_answer(notebook: Path) -> None:
     graders.store.ResponseStore(notebook, MODULE).set(SCENARIO, "duty-applies", ["no-trigger"])
     player = new_player()
-    assert radio(player.box, 1).value == "no-trigger"
-    assert is_hidden(player.box, radio(player.box, 2))
+    assert choice(player.box, 1).value == ["no-trigger"]
+    assert is_hidden(choice(player.box, 2))
 
 
 # --- the release copy --------------------------------------------------------------------------
@@ -378,12 +492,12 @@ def test_release_copy_beside_the_notebook_is_used(
     (box,), _ = displayed[0]
     assert isinstance(box, w.VBox)
     assert "A tiny case &amp; its choices" in html_texts(box)[0]
-    assert [value for _label, value in radio(box, 1).options] == ["no-trigger", "yes-identifiable", "yes-just-in-case"]
-    assert len(checkboxes(box)) == 3
-    assert is_hidden(box, radio(box, 2))
-    radio(box, 1).value = "yes-identifiable"
+    assert [o["id"] for o in choice(box, 1).options] == ["no-trigger", "yes-identifiable", "yes-just-in-case"]
+    assert len(choice(box, 3).options) == 3
+    assert is_hidden(choice(box, 2))
+    choice(box, 1).value = ["yes-identifiable"]
     assert saved(notebook) == {"duty-applies": ["yes-identifiable"]}
-    assert not is_hidden(box, radio(box, 2))
+    assert not is_hidden(choice(box, 2))
 
 
 def test_without_a_release_copy_the_trainer_yaml_is_used(notebook: Path, course: Path) -> None:
@@ -430,8 +544,8 @@ def test_grading_run_shows_saved_choices_without_touching_them(
     assert "Which part of the trigger is missing?" not in shown.data  # the learner's path skipped it
 
     # Even a player built and clicked during grading saves nothing.
-    player = Player(load_learner_view(SCENARIO, notebook), store_for(notebook, MODULE))
-    radio(player.box, 1).value = "yes-identifiable"
+    player = new_player()
+    choice(player.box, 1).value = ["yes-identifiable"]
     assert {p.name: p.read_bytes() for p in (notebook / "responses").iterdir()} == before
 
 
@@ -454,9 +568,9 @@ def test_corrupted_response_file_is_reported_and_kept_aside(notebook: Path) -> N
     assert kept.name in alert
     assert "please answer again" in alert
     assert player.box.children[1].value == alert  # right under the story, above the decisions
-    assert radio(player.box, 1).value is None
+    assert choice(player.box, 1).value == []
 
-    radio(player.box, 1).value = "no-trigger"  # answering again works
+    choice(player.box, 1).value = ["no-trigger"]  # answering again works
     assert saved(notebook) == {"duty-applies": ["no-trigger"]}
     assert kept.read_bytes() == broken
 
