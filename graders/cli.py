@@ -227,9 +227,6 @@ def demo(root: Path | None, learners: int) -> None:
         raise click.ClickException("some submissions could not be graded (see the table)")
 
 
-if __name__ == "__main__":
-    main()
-
 
 @main.command(context_settings={"ignore_unknown_options": True})
 @root_option
@@ -267,3 +264,7 @@ def lab(root: Path | None, modules: tuple[str, ...], workspace: Path | None, por
     sys.stderr.flush()
     os.chdir(workspace)  # so nbgrader's server extensions see the workspace, not the trainer's course
     os.execv(command[0], command)
+
+
+if __name__ == "__main__":
+    main()
