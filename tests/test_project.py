@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import tomllib
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -74,3 +75,17 @@ def test_learner_kernel_import_is_light() -> None:
             "'yaml'); print(','.join(m for m in heavy if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == ""
+
+
+@pytest.mark.parametrize(("ci", "outcome"), [("true", "1 failed"), ("", "1 skipped")])
+def test_browser_tests_fail_in_ci_without_chromium_and_skip_elsewhere(tmp_path, ci: str, outcome: str) -> None:
+    """CI must never pass by skipping the browser tests: with CI=true and no Chromium they fail."""
+    probe = tmp_path / "test_probe.py"
+    probe.write_text("from tests.browser import launch, needs_browser\n\n\n@needs_browser\n"
+                     "def test_needs_chromium():\n    launch(None)\n")
+    env = {"PATH": str(Path(sys.executable).parent), "CI": ci, "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)}
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(probe)],
+                         capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    assert outcome in run.stdout, run.stdout[-2000:]
+    if ci:
+        assert "CI=true but Debian's chromium is missing" in run.stdout
