@@ -81,6 +81,7 @@ c.Autograde.exclude_overwriting = {
 
 # Feedback shows scores, the learner's choices and rationale; never hidden test source.
 c.GenerateFeedback.preprocessors = [
+    "graders.nbgrader_hooks.RemoveLiveOnly",
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     "nbgrader.preprocessors.ClearHiddenTests",

@@ -34,10 +34,26 @@ class CoursePreprocessor(Preprocessor):
     enabled = Bool(True).tag(config=True)
 
 
-class RemoveTrainerOnly(CoursePreprocessor):
+class RemoveTagged(CoursePreprocessor):
+    """Drop the cells that carry `tag`."""
+
+    tag = ""
+
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
-        nb.cells = [c for c in nb.cells if TRAINER_TAG not in c.get("metadata", {}).get("tags", [])]
+        nb.cells = [c for c in nb.cells if self.tag not in c.get("metadata", {}).get("tags", [])]
         return nb, resources
+
+
+class RemoveTrainerOnly(RemoveTagged):
+    """Trainer notes never reach a release."""
+
+    tag = TRAINER_TAG
+
+
+class RemoveLiveOnly(RemoveTagged):
+    """The "questions are not running yet" banner means nothing on a feedback page."""
+
+    tag = LIVE_ONLY_TAG
 
 
 def release_data_hook(release_root: Path, scenarios_dir: Path) -> Any:

@@ -177,6 +177,7 @@ def test_feedback_explains_without_leaking_hidden_tests_or_key(graded: dict) -> 
     assert "BEGIN HIDDEN TESTS" not in page
     assert 'grade(&quot;' not in page and 'grade("' not in page
     assert "from graders import" not in page and "play(" not in page  # learners see no code
+    assert "not running yet" not in page and "<button" not in page  # the live-only banner is left out
     assert not any(o.flags for o in graded["outcomes"] if o.learner == "partial")
     scenario = yaml.safe_load((course.scenarios_dir / f"{THREAT}.yaml").read_text())
     share = next(s for s in scenario["steps"] if s["id"] == "what-to-share")
@@ -218,6 +219,7 @@ def test_release_has_key_free_scenario_data_and_no_hidden_tests(graded: dict) ->
 def test_handouts_show_no_code(graded: dict) -> None:
     page = (graded["index"].parent / f"{MODULE}.html").read_text()
     assert "play(" not in page and "from graders" not in page and "<script" not in page
+    assert "not running yet" not in page and "<button" not in page  # the live-only banner is left out
     assert "Training, not legal advice" in page
     index = graded["index"].read_text()
     assert f'href="{MODULE}.html"' in index
