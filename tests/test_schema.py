@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 import yaml
+from nbformat.v4 import new_code_cell
 
+from graders.authoring import nbgrader_meta
 from graders.scenarios import ScenarioError, load_all, parse_scenario
 
 GOOD = {
@@ -80,6 +83,8 @@ def test_good_file_loads(tmp_path: Path) -> None:
     (broken(jurisdiction="Nevada"), "jurisdiction must be 'US' or a two-letter state code"),
     (broken(surprise="x"), "field 'surprise': Extra inputs are not permitted"),
     (broken(id="other"), "field 'id': expected the file name's stem 'sample'"),
+    (broken(practice=True), "step 'first': a practice scenario is not graded; remove its 'points'"),
+    (broken(steps__1__points=None), "step 'second' needs 'points' (or mark the scenario 'practice: true')"),
 ])
 def test_bad_file_names_file_field_and_expectation(tmp_path: Path, data: object, expected: str) -> None:
     path = write(tmp_path, data)
@@ -118,6 +123,24 @@ def test_notebook_and_scenario_must_agree(course_dir: Path) -> None:
     problems = "\n".join(Course(course_dir).check_sources())
     assert "has 5 points; the scenario file says 2" in problems
     assert "answers saved in a source folder would be released" in problems
+
+
+def test_a_practice_scenario_is_never_graded(course_dir: Path) -> None:
+    from graders.course import Course
+    from graders.scenarios import load_one
+
+    practice = "duty-to-protect-practice-permits-or-requires"
+    step = load_one(course_dir / "scenarios", practice).steps[0]
+    assert load_one(course_dir / "scenarios", practice).practice and step.points is None
+    assert practice not in {s.id for s in Course(course_dir).module_scenarios("duty-to-protect")}
+    notebook = course_dir / "curriculum" / "duty-to-protect" / "duty-to-protect.ipynb"
+    nb = nbformat.read(notebook, as_version=4)
+    play = next(i for i, c in enumerate(nb.cells) if c.source == f'play("{practice}")')
+    nb.cells.insert(play + 1, new_code_cell(f'grade("{practice}", "{step.id}")', metadata=nbgrader_meta(
+        "sneaky", grade=True, points=1)))
+    nbformat.write(nb, notebook)
+    problems = "\n".join(Course(course_dir).check_sources())
+    assert f'test cell grade("{practice}", "{step.id}") grades a practice scenario' in problems
 
 
 def test_course_settings_order_the_modules_and_name_a_missing_one(course_dir: Path) -> None:
