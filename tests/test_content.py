@@ -82,6 +82,17 @@ def test_module_has_enough_graded_and_branching_practice(module: str) -> None:
 
 
 @pytest.mark.parametrize("module", MODULES)
+def test_module_starts_with_the_banner_progress_line_and_a_practice_case(module: str) -> None:
+    order = list(cells(module))
+    assert order.index("how-it-works") < order.index("start-banner") < order.index("setup")
+    assert 'button data-commandlinker-command="notebook:run-all-cells"' in cells(module)["start-banner"].source
+    assert f'start("{module}")' in cells(module)["setup"].source
+    played = re.findall(r'play\("([^"]+)"\)', "".join(c.source for c in cells(module).values()))
+    practice = [sid for sid in played if scenarios()[sid].practice]
+    assert practice and played[0] == practice[0], f"{module}: opens with a practice case"
+
+
+@pytest.mark.parametrize("module", MODULES)
 def test_module_says_training_not_advice_and_its_review_date(module: str) -> None:
     header = cells(module)["header"].source
     assert "**Training, not legal advice.**" in header
