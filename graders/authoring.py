@@ -61,9 +61,11 @@ Graded cases only confirm that your answer is saved; your trainer shares feedbac
 (File > Save, or Ctrl+S)."""
 
 START_BANNER = (
-    '<div class="course-start">\n\n'
+    # Inline styles: JupyterLab keeps them in markdown (it strips <style>); a border only, so any theme reads it.
+    '<div class="course-start" style="border-left: 6px solid #1565c0; padding: 0.2em 1em; margin: 0.5em 0;">\n\n'
     "**The questions are not running yet.** Click this button once, then wait a few seconds: "
-    '<button data-commandlinker-command="notebook:run-all-cells">Run all cells</button>\n\n'
+    '<button data-commandlinker-command="notebook:run-all-cells" style="font-size: 1.1em; padding: 0.3em 1em;">'
+    "Run all cells</button>\n\n"
     "No button, or JupyterLab asks \"Run Command?\" Choose **Run**, or use the menu at the top: "
     "**Run > Run All Cells**. Your saved answers come back when the questions start.\n\n</div>"
 )

@@ -241,7 +241,7 @@ def lab(root: Path | None, modules: tuple[str, ...], workspace: Path | None, por
     """Learners on one machine: release the modules, copy them into a workspace (never overwriting
     the learner's own files) and open JupyterLab on them, on 127.0.0.1 only. Extra arguments after
     `--` go to `jupyter lab`."""
-    from graders.lab import copy_release, default_workspace, lab_command, release, trust
+    from graders.lab import copy_release, default_workspace, lab_command, learner_environment, release, trust
 
     course = open_course(root)
     unknown = sorted(set(modules) - set(course.modules))
@@ -263,7 +263,7 @@ def lab(root: Path | None, modules: tuple[str, ...], workspace: Path | None, por
     sys.stdout.flush()
     sys.stderr.flush()
     os.chdir(workspace)  # so nbgrader's server extensions see the workspace, not the trainer's course
-    os.execv(command[0], command)
+    os.execve(command[0], command, learner_environment(workspace))
 
 
 if __name__ == "__main__":

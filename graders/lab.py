@@ -27,6 +27,14 @@ LAB_FLAGS = [
 RECORD = ".course-lab.json"
 SETTINGS = ".lab-settings"
 QUIET_SETTINGS = {"@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False}}
+CONFIG = ".lab-config"
+# nbgrader's trainer tools (Nbgrader menu, Create Assignment, Validate, formgrader) are not for learners.
+LEARNER_CONFIG = {
+    "labconfig/page_config.json": {"disabledExtensions": {"@jupyter/nbgrader": True}},
+    "jupyter_server_config.d/course-lab.json": {"ServerApp": {"jpserver_extensions": {
+        f"nbgrader.server_extensions.{name}": False
+        for name in ("formgrader", "validate_assignment", "assignment_list", "course_list")}}},
+}
 
 
 def default_workspace(course: Course) -> Path:
@@ -97,6 +105,17 @@ def learner_settings(workspace: Path) -> Path:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(values, indent=1))
     return folder
+
+
+def learner_environment(workspace: Path) -> dict[str, str]:
+    """The environment `jupyter lab` runs in: this workspace's config folder first on the Jupyter
+    config path (see LEARNER_CONFIG), everything else as it is."""
+    folder = workspace / CONFIG
+    for name, values in LEARNER_CONFIG.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(json.dumps(values, indent=1))
+    paths = [str(folder), *filter(None, os.environ.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep))]
+    return {**os.environ, "JUPYTER_CONFIG_PATH": os.pathsep.join(paths)}
 
 
 def lab_command(workspace: Path, first: Path, port: int | None, browser: bool, extra: list[str]) -> list[str]:

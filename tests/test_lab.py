@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from nbformat.sign import NotebookNotary
 
 from graders.course import Course
-from graders.lab import copy_release, lab_command, learner_settings, release, trust
+from graders.lab import copy_release, lab_command, learner_environment, learner_settings, release, trust
 
 MODULE = "duty-to-protect"
 
@@ -75,6 +76,18 @@ def test_jupyterlab_listens_on_localhost_only_and_stays_quiet(tmp_path: Path) ->
     settings = json.loads((learner_settings(tmp_path) / "@jupyterlab" / "apputils-extension" /
                            "notification.jupyterlab-settings").read_text())
     assert settings == {"fetchNews": "false", "checkForUpdates": False}
+
+
+def test_nbgrader_trainer_tools_are_off_for_learners_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JUPYTER_CONFIG_PATH", "/elsewhere")
+    env = learner_environment(tmp_path)
+    first, *rest = env["JUPYTER_CONFIG_PATH"].split(os.pathsep)
+    assert first == str(tmp_path / ".lab-config") and rest == ["/elsewhere"]
+    page = json.loads((tmp_path / ".lab-config" / "labconfig" / "page_config.json").read_text())
+    assert page == {"disabledExtensions": {"@jupyter/nbgrader": True}}
+    server = json.loads((tmp_path / ".lab-config" / "jupyter_server_config.d" / "course-lab.json").read_text())
+    assert server["ServerApp"]["jpserver_extensions"]["nbgrader.server_extensions.formgrader"] is False
+    assert os.environ["JUPYTER_CONFIG_PATH"] == "/elsewhere"  # the trainer's own environment is untouched
 
 
 def test_unknown_module_is_named_with_the_ones_that_exist(tmp_path: Path) -> None:

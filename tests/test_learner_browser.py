@@ -209,6 +209,9 @@ def test_clicked_answers_are_exactly_what_the_response_file_holds(answered: dict
     assert answered["progress_before"].startswith("Progress: 0 of ")
     assert progress_text(page).startswith(f"Progress: {graded_steps} of {graded_steps} decisions answered, all saved.")
     assert notebook(page).locator(".jp-InputArea-editor:visible").count() == 0, "a learner sees no code"
+    # nbgrader's trainer tools are off in a learner's lab: no Nbgrader menu, no Validate button.
+    assert page.get_by_role("menuitem", name="Nbgrader").count() == 0
+    assert page.get_by_role("button", name="Validate").count() == 0
 
 
 def test_practice_case_explains_at_once_and_graded_cases_only_confirm(answered: dict, page) -> None:
