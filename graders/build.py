@@ -81,14 +81,16 @@ def self_test(course: Course, module: str) -> SelfTest:
     return SelfTest(module, key_score, blank_score, max_auto)
 
 
-def build(course: Course, modules: list[str] | None = None, selftest: bool = True) -> list[SelfTest]:
+def build(course: Course, modules: list[str] | None = None, selftest: bool = True, api=None) -> list[SelfTest]:
+    """Check the sources, release `modules` (default: all) with `api` (default: the course's own
+    nbgrader) and, with `selftest`, self-test each key."""
     problems = course.check_sources()
     if problems:
         raise CourseError("the course sources have problems:\n  " + "\n  ".join(problems))
     modules = modules or course.modules
     results: list[SelfTest] = []
+    api = api or course.nbgrader_api()
     with progress_bar() as bar:
-        api = course.nbgrader_api()
         task = bar.add_task("Release", total=len(modules), note="")
         for module in modules:
             bar.update(task, note=module)

@@ -201,7 +201,7 @@ def nbgrader_reason(result: dict) -> str:
     'see the above traceback'), else the whole log."""
     text = f"{result.get('log') or ''}\n{result.get('error') or ''}"
     reasons = [line.strip() for line in text.splitlines() if re.match(r"\s*\w+(Error|Exception): ", line)
-               and "see the the above traceback" not in line and "see the above traceback" not in line]
+               and "above traceback" not in line]
     return reasons[-1] if reasons else text.strip()
 
 

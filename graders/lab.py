@@ -14,7 +14,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from graders.course import Course, CourseError
+from graders.course import Course
 
 # Localhost only, no announcements or update checks from outside hosts.
 LAB_FLAGS = [
@@ -44,21 +44,11 @@ def default_workspace(course: Course) -> Path:
 def release(course: Course, modules: list[str]) -> Path:
     """Release the modules with nbgrader into build/lab/release, with a gradebook of its own (so
     a trainer's graded submissions never block it). Returns the release folder."""
-    from graders.build import scratch_api
-    from graders.progress import progress_bar
+    from graders.build import build, scratch_api
 
-    problems = course.check_sources()
-    if problems:
-        raise CourseError("the course sources have problems:\n  " + "\n  ".join(problems))
     scratch = course.build_dir / "lab"
     scratch.mkdir(parents=True, exist_ok=True)
-    api = scratch_api(course, scratch)
-    with progress_bar() as bar:
-        task = bar.add_task("Release", total=len(modules), note="")
-        for module in modules:
-            bar.update(task, note=module)
-            course.release(api, module)
-            bar.advance(task)
+    build(course, modules, selftest=False, api=scratch_api(course, scratch))
     return scratch / "release"
 
 
