@@ -9,9 +9,10 @@ from pathlib import Path
 
 import nbgrader
 
-from graders.nbgrader_hooks import TEMPLATES, release_data_hook
-from graders.paths import COURSE_ROOT_ENV
-from graders.settings import load_settings
+from graders.course.paths import COURSE_ROOT_ENV
+from graders.course.release import release_data_hook
+from graders.course.settings import load_settings
+from graders.publish.pages import TEMPLATES
 
 ROOT = Path(__file__).resolve().parent
 BUILD = ROOT / "build"
@@ -37,7 +38,7 @@ c.Execute.timeout = settings.autograde_timeout
 
 # Trainer-only cells never reach learners; the release carries key-free scenario data.
 c.GenerateAssignment.preprocessors = [
-    "graders.nbgrader_hooks.RemoveTrainerOnly",
+    "graders.course.preprocessors.RemoveTrainerOnly",
     "nbgrader.preprocessors.IncludeHeaderFooter",
     "nbgrader.preprocessors.InstantiateTests",
     "nbgrader.preprocessors.LockCells",
@@ -55,16 +56,16 @@ c.GenerateAssignment.post_convert_hook = release_data_hook(BUILD / "release", RO
 
 # Grading: learner-added code is removed; a lost response file is rebuilt from the notebook's echo.
 c.Autograde.sanitize_preprocessors = [
-    "graders.nbgrader_hooks.StashEcho",
+    "graders.grading.nbgrader_hooks.StashEcho",
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
     "nbgrader.preprocessors.OverwriteCells",
-    "graders.nbgrader_hooks.DropAddedCode",
+    "graders.grading.nbgrader_hooks.DropAddedCode",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.Autograde.autograde_preprocessors = [
-    "graders.nbgrader_hooks.RestoreResponses",
+    "graders.grading.nbgrader_hooks.RestoreResponses",
     "nbgrader.preprocessors.Execute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
@@ -81,13 +82,13 @@ c.Autograde.exclude_overwriting = {
 
 # Feedback shows scores, the learner's choices and rationale; never hidden test source.
 c.GenerateFeedback.preprocessors = [
-    "graders.nbgrader_hooks.RemoveLiveOnly",
+    "graders.course.preprocessors.RemoveLiveOnly",
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     "nbgrader.preprocessors.ClearHiddenTests",
-    "graders.nbgrader_hooks.ScrubTracebacks",
+    "graders.grading.nbgrader_hooks.ScrubTracebacks",
 ]
-# nbgrader's feedback page minus code: our templates/feedback/learner.html.j2 extends nbgrader's
+# nbgrader's feedback page minus code: graders/publish/templates/feedback/learner.html.j2 extends nbgrader's
 # feedback/index.html.j2 (next on the path), whichever way feedback is made (CLI, API, formgrader).
 c.HTMLExporter.template_file = "learner.html.j2"
 c.HTMLExporter.extra_template_basedirs = [

@@ -33,7 +33,7 @@ def run(args: list[str], cwd: Path) -> float:
 
 
 def grades(root: Path) -> list[tuple]:
-    from graders.course import Course
+    from graders.course.course import Course
 
     with Course(root).gradebook() as gb:
         return sorted((sub.student.id, a.name, g.name, g.auto_score)
@@ -48,8 +48,8 @@ def main() -> None:
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
-    from graders.course import Course, copy_sources
-    from graders.demo import make_cohort
+    from graders.course.course import Course, copy_sources
+    from graders.trainer.demo import make_cohort
 
     with tempfile.TemporaryDirectory(prefix="grade-bench-") as tmp:
         ours = copy_sources(ROOT, Path(tmp) / "course-grade")

@@ -14,7 +14,8 @@ import time
 
 CASES = {
     "import graders (what a module notebook runs)": "import graders",
-    "graders + first play() dependencies": "import graders.player",
+    "graders + first play() dependencies": "import graders.learner.player",
+    "a hidden test cell's grade() dependencies": "import graders.grading.grade",
     "baseline: import nbgrader.api": "import nbgrader.api",
 }
 

@@ -14,20 +14,20 @@ __version__ = "0.1.0"
 
 def start(module: str) -> None:
     """Show the module's progress line; also hides the "not running yet" banner while the player runs."""
-    from graders.player import start as _start
+    from graders.learner.player import start as _start
 
     _start(module)
 
 
 def play(scenario_id: str) -> Any:
     """Show a case scenario as clickable widgets; every answer saves itself."""
-    from graders.player import play as _play
+    from graders.learner.player import play as _play
 
     return _play(scenario_id)
 
 
 def grade(scenario_id: str, step_id: str) -> float:
     """Score one decision step (used in hidden nbgrader test cells)."""
-    from graders.grading import grade as _grade
+    from graders.grading.grade import grade as _grade
 
     return _grade(scenario_id, step_id)

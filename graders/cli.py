@@ -10,9 +10,9 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from graders.course import Course, CourseError
-from graders.paths import COURSE_ROOT_ENV, CourseNotFound, course_root, is_course_root
-from graders.progress import console
+from graders.course.course import Course, CourseError
+from graders.course.paths import COURSE_ROOT_ENV, CourseNotFound, course_root, is_course_root
+from graders.course.progress import console
 
 
 def open_course(root: Path | None) -> Course:
@@ -45,7 +45,7 @@ def main() -> None:
 @root_option
 def check(root: Path | None) -> None:
     """Validate every scenario file and module notebook; print each problem with its file."""
-    from graders.publish_gate import check as publish_gate
+    from graders.publish.gate import check as publish_gate
 
     course = open_course(root)
     problems = course.check_sources() + publish_gate(course.root)
@@ -61,7 +61,7 @@ def check(root: Path | None) -> None:
 def build(root: Path | None, modules: tuple[str, ...], no_selftest: bool) -> None:
     """Validate sources, release each module to build/release with nbgrader, and self-test every key
     (the key's answers must score full marks, an empty submission zero)."""
-    from graders.build import build as run_build
+    from graders.grading.build import build as run_build
 
     course = open_course(root)
     try:
@@ -104,7 +104,7 @@ def grade(root: Path | None, no_feedback: bool, jobs: int | None, timeout: float
     """Autograde every submission in build/submitted with nbgrader, in parallel, write feedback
     (no hidden tests, no key) and export build/grades.csv. A bad submission is graded as far as
     it can be and flagged; the command exits non-zero only if something could not be graded."""
-    from graders.cohort import grade_cohort, submissions
+    from graders.grading.cohort import grade_cohort, submissions
 
     course = open_course(root)
     if not submissions(course):
@@ -130,8 +130,8 @@ def handouts(root: Path | None, out: Path | None, with_answers: bool, pdf: bool)
     """Render every module and client handout as offline HTML (no code; no key unless
     --with-answers) with an index page. Refuses to write anything the publish gate rejects:
     real-looking identifiers, images without alt text, client handouts above grade 8."""
-    from graders.handouts import build_handouts
-    from graders.pdf import NoChromium
+    from graders.publish.handouts import build_handouts
+    from graders.publish.pdf import NoChromium
 
     try:
         index = build_handouts(open_course(root), out, with_answers=with_answers, pdf=pdf)
@@ -147,7 +147,7 @@ def report(root: Path | None, out: Path | None) -> None:
     """Trainers' report from the gradebook: each learner's modules against the mastery threshold,
     missing modules, and per decision step and legal concept the share right and the wrong option
     chosen most. One offline HTML page with charts, plus CSV files."""
-    from graders.report import build_report
+    from graders.trainer.report import build_report
 
     course = open_course(root)
     if not (course.build_dir / "gradebook.db").exists():
@@ -161,7 +161,7 @@ def report(root: Path | None, out: Path | None) -> None:
 def certificates(root: Path | None, no_pdf: bool) -> None:
     """A one-page completion certificate (HTML, and PDF where Chromium is installed) for every
     learner who passed every module listed in course.yaml, each with a verification code."""
-    from graders.certificates import issue
+    from graders.trainer.certificates import issue
 
     course = open_course(root)
     pages = issue(course, pdf=not no_pdf)
@@ -175,7 +175,7 @@ def certificates(root: Path | None, no_pdf: bool) -> None:
 @click.argument("code")
 def verify(root: Path | None, code: str) -> None:
     """Check a certificate's verification CODE against the gradebook."""
-    from graders.certificates import verify as check
+    from graders.trainer.certificates import verify as check
 
     certificate = check(open_course(root), code)
     if certificate is None:
@@ -190,12 +190,12 @@ def verify(root: Path | None, code: str) -> None:
 def demo(root: Path | None, learners: int) -> None:
     """The whole job on a synthetic cohort: build, submit, grade, feedback, handouts.
     Resets build/submitted, build/autograded, build/feedback and build/gradebook.db."""
-    from graders.build import build as run_build
-    from graders.certificates import issue
-    from graders.cohort import grade_cohort
-    from graders.demo import make_cohort, reset_grading
-    from graders.handouts import build_handouts
-    from graders.report import build_report
+    from graders.grading.build import build as run_build
+    from graders.grading.cohort import grade_cohort
+    from graders.publish.handouts import build_handouts
+    from graders.trainer.certificates import issue
+    from graders.trainer.demo import make_cohort, reset_grading
+    from graders.trainer.report import build_report
 
     if learners < 4:
         raise click.BadParameter("the demo needs at least 4 learners", param_hint="--learners")
@@ -241,7 +241,7 @@ def lab(root: Path | None, modules: tuple[str, ...], workspace: Path | None, por
     """Learners on one machine: release the modules, copy them into a workspace (never overwriting
     the learner's own files) and open JupyterLab on them, on 127.0.0.1 only. Extra arguments after
     `--` go to `jupyter lab`."""
-    from graders.lab import copy_release, default_workspace, lab_command, learner_environment, release, trust
+    from graders.learner.lab import copy_release, default_workspace, lab_command, learner_environment, release, trust
 
     course = open_course(root)
     unknown = sorted(set(modules) - set(course.modules))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from graders.pdf import OFFLINE_FLAGS
+from graders.publish.pdf import OFFLINE_FLAGS
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).parent / "artifacts"  # screenshots for reviewers; kept out of git

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from graders.course import copy_sources
+from graders.course.course import copy_sources
 
 ROOT = Path(__file__).resolve().parents[1]
 # nbgrader runs the `alembic` executable from PATH when it creates a gradebook.

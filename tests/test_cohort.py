@@ -14,11 +14,11 @@ import pytest
 import yaml
 from nbformat.v4 import new_code_cell, new_output
 
-from graders.build import build
-from graders.cohort import Outcome, grade_cohort, split_by_learner
-from graders.course import Course
-from graders.demo import submit
-from graders.store import ECHO_MIME
+from graders.course.course import Course
+from graders.grading.build import build
+from graders.grading.cohort import Outcome, grade_cohort, split_by_learner
+from graders.learner.store import ECHO_MIME
+from graders.trainer.demo import submit
 from tests.conftest import copy_course
 from tests.expected import expected_scores, graded_files
 

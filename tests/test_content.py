@@ -12,11 +12,11 @@ import nbformat
 import pytest
 import yaml
 
-from graders.citations import citation_form, mentions_a_source
-from graders.course import Course
-from graders.nbgrader_hooks import TRAINER_TAG
-from graders.scenarios import load_concepts, scenario_files
-from graders.schema import Scenario
+from graders.content.authoring import TRAINER_TAG
+from graders.content.citations import citation_form, mentions_a_source
+from graders.content.scenarios import load_concepts, scenario_files
+from graders.content.schema import Scenario
+from graders.course.course import Course
 from tests.conftest import ROOT
 
 COURSE = Course(ROOT)

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from graders.store import ResponseStore
+from graders.learner.store import ResponseStore
 from tests.expected import expected_scores, graded_files
 
 

@@ -14,11 +14,11 @@ import nbformat
 import pytest
 import yaml
 
-from graders.authoring import module_notebook, prose
-from graders.course import Course
-from graders.handouts import build_handouts
-from graders.publish_gate import check
-from graders.schema import Scenario
+from graders.content.authoring import module_notebook, prose
+from graders.content.schema import Scenario
+from graders.course.course import Course
+from graders.publish.gate import check
+from graders.publish.handouts import build_handouts
 from tests.browser import CHROMIUM, launch, needs_browser
 from tests.conftest import ROOT, copy_course
 

@@ -13,8 +13,8 @@ import nbformat
 import pytest
 from nbformat.sign import NotebookNotary
 
-from graders.course import Course
-from graders.lab import copy_release, lab_command, learner_environment, learner_settings, release, trust
+from graders.course.course import Course
+from graders.learner.lab import copy_release, lab_command, learner_environment, learner_settings, release, trust
 
 MODULE = "duty-to-protect"
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from graders.course import Course
-from graders.store import read_answers
+from graders.course.course import Course
+from graders.learner.store import read_answers
 from tests.browser import ARTIFACTS, LabServer, block_outside_requests, launch, needs_browser
 from tests.conftest import copy_course
 from tests.expected import expected_scores, graded_files, key_of, load, shown

@@ -13,14 +13,14 @@ import pytest
 import yaml
 from nbformat.v4 import new_code_cell, new_output
 
-from graders.authoring import module_notebook, prose
-from graders.build import build
-from graders.cohort import grade_cohort
-from graders.course import Course
-from graders.demo import submit
-from graders.handouts import build_handouts
-from graders.schema import Scenario
-from graders.store import ECHO_MIME
+from graders.content.authoring import module_notebook, prose
+from graders.content.schema import Scenario
+from graders.course.course import Course
+from graders.grading.build import build
+from graders.grading.cohort import grade_cohort
+from graders.learner.store import ECHO_MIME
+from graders.publish.handouts import build_handouts
+from graders.trainer.demo import submit
 from tests.conftest import copy_course
 from tests.expected import expected_scores, graded_files
 
@@ -90,7 +90,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
     # Tampering: learner-added code that patches the grader to award full marks.
     tamper = submit(course, "tamper", MODULE, None, None) / f"{MODULE}.ipynb"
     nb = nbformat.read(tamper, as_version=4)
-    nb.cells.insert(3, new_code_cell("import graders.grading as g\ng.grade = lambda *a, **k: 99.0\n"
+    nb.cells.insert(3, new_code_cell("import graders.grading.grade as g\ng.grade = lambda *a, **k: 99.0\n"
                                      "import graders\ngraders.grade = lambda *a, **k: 2.0"))
     nbformat.write(nb, tamper)
     plans["tamper"] = None

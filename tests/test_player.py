@@ -12,12 +12,13 @@ import ipywidgets as w
 import pytest
 from IPython.display import HTML
 
-import graders.player
-import graders.store
-from graders.player import Player, load_learner_view, play, progress_for, start, store_for
-from graders.scenarios import load_one, write_release_data
-from graders.store import ECHO_MIME, read_answers
-from graders.widgets import ChoiceGroup, ProgressLine
+import graders.learner.player
+import graders.learner.store
+from graders.content.release_data import write_release_data
+from graders.content.scenarios import load_one
+from graders.learner.player import Player, load_learner_view, play, progress_for, start, store_for
+from graders.learner.store import ECHO_MIME, read_answers
+from graders.learner.widgets import ChoiceGroup, ProgressLine
 
 SCENARIO = "tiny-case"
 MODULE = "tiny-module"
@@ -146,7 +147,7 @@ def fresh_stores(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def displayed(monkeypatch: pytest.MonkeyPatch) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
     """What the player passed to IPython's display(), in order."""
     calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
-    monkeypatch.setattr(graders.player, "display", lambda *objs, **kwargs: calls.append((objs, kwargs)))
+    monkeypatch.setattr(graders.learner.player, "display", lambda *objs, **kwargs: calls.append((objs, kwargs)))
     return calls
 
 
@@ -310,7 +311,7 @@ def test_a_failed_save_says_so(notebook: Path, monkeypatch: pytest.MonkeyPatch) 
     def disk_full(path: Path, data: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(graders.store, "atomic_write_json", disk_full)
+    monkeypatch.setattr(graders.learner.store, "atomic_write_json", disk_full)
     choice(player.box, 1).value = ["no-trigger"]
 
     note = choice(player.box, 1).note
@@ -323,7 +324,7 @@ def test_a_failed_save_says_so(notebook: Path, monkeypatch: pytest.MonkeyPatch) 
 def test_start_shows_the_module_progress_line_once_per_kernel(
     notebook: Path, displayed: list[tuple[tuple[Any, ...], dict[str, Any]]]
 ) -> None:
-    graders.store.ResponseStore(notebook, MODULE).set(SCENARIO, "duty-applies", ["no-trigger"])
+    graders.learner.store.ResponseStore(notebook, MODULE).set(SCENARIO, "duty-applies", ["no-trigger"])
     start(MODULE)
     [((line,), _)] = displayed
     assert line.text == "Progress: 1 of 2 decisions answered, all saved."
@@ -377,7 +378,7 @@ def test_practice_case_gives_feedback_at_once_and_is_not_counted(
 def test_practice_feedback_comes_back_with_the_saved_answer(
     notebook: Path, displayed: list[tuple[tuple[Any, ...], dict[str, Any]]]
 ) -> None:
-    graders.store.ResponseStore(notebook, MODULE).set(PRACTICE, "permits-or-requires", ["requires"])
+    graders.learner.store.ResponseStore(notebook, MODULE).set(PRACTICE, "permits-or-requires", ["requires"])
     play(PRACTICE)
     (box,), _ = displayed[0]
     assert choice(box, 1).value == ["requires"]
@@ -425,7 +426,7 @@ def test_saved_choices_are_restored(notebook: Path, displayed: list[tuple[tuple[
 
 
 def test_a_saved_option_that_no_longer_exists_is_not_selected(notebook: Path) -> None:
-    graders.store.ResponseStore(notebook, MODULE).set(SCENARIO, "duty-applies", ["withdrawn-option"])
+    graders.learner.store.ResponseStore(notebook, MODULE).set(SCENARIO, "duty-applies", ["withdrawn-option"])
     player = new_player()
     assert choice(player.box, 1).value == []
 
@@ -456,7 +457,7 @@ def test_branch_step_is_shown_only_after_a_wrong_first_answer(notebook: Path) ->
 
 
 def test_branch_stays_hidden_when_restored_after_a_right_answer(notebook: Path) -> None:
-    graders.store.ResponseStore(notebook, MODULE).set(SCENARIO, "duty-applies", ["no-trigger"])
+    graders.learner.store.ResponseStore(notebook, MODULE).set(SCENARIO, "duty-applies", ["no-trigger"])
     player = new_player()
     assert choice(player.box, 1).value == ["no-trigger"]
     assert is_hidden(choice(player.box, 2))
@@ -530,7 +531,7 @@ def test_grading_run_writes_nothing_and_shows_static_html(
 def test_grading_run_shows_saved_choices_without_touching_them(
     notebook: Path, monkeypatch: pytest.MonkeyPatch, displayed: list[tuple[tuple[Any, ...], dict[str, Any]]]
 ) -> None:
-    store = graders.store.ResponseStore(notebook, MODULE)
+    store = graders.learner.store.ResponseStore(notebook, MODULE)
     store.set(SCENARIO, "duty-applies", ["no-trigger"])
     store.set(SCENARIO, "respond", ["document"])
     before = {p.name: p.read_bytes() for p in (notebook / "responses").iterdir()}

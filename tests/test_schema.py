@@ -12,8 +12,8 @@ import pytest
 import yaml
 from nbformat.v4 import new_code_cell
 
-from graders.authoring import nbgrader_meta
-from graders.scenarios import ScenarioError, load_all, parse_scenario
+from graders.content.authoring import nbgrader_meta
+from graders.content.scenarios import ScenarioError, load_all, parse_scenario
 
 GOOD = {
     "id": "sample",
@@ -115,7 +115,7 @@ def test_course_build_refuses_a_bad_file(course_dir: Path) -> None:
 
 
 def test_notebook_and_scenario_must_agree(course_dir: Path) -> None:
-    from graders.course import Course
+    from graders.course.course import Course
 
     notebook = course_dir / "curriculum" / "duty-to-protect" / "duty-to-protect.ipynb"
     notebook.write_text(notebook.read_text().replace('"points": 2', '"points": 5', 1))
@@ -126,8 +126,8 @@ def test_notebook_and_scenario_must_agree(course_dir: Path) -> None:
 
 
 def test_a_practice_scenario_is_never_graded(course_dir: Path) -> None:
-    from graders.course import Course
-    from graders.scenarios import load_one
+    from graders.content.scenarios import load_one
+    from graders.course.course import Course
 
     practice = "duty-to-protect-practice-permits-or-requires"
     step = load_one(course_dir / "scenarios", practice).steps[0]
@@ -144,7 +144,7 @@ def test_a_practice_scenario_is_never_graded(course_dir: Path) -> None:
 
 
 def test_course_settings_order_the_modules_and_name_a_missing_one(course_dir: Path) -> None:
-    from graders.course import Course
+    from graders.course.course import Course
 
     settings = course_dir / "course.yaml"
     data = yaml.safe_load(settings.read_text())

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from graders.store import FORMAT, MAX_BYTES, ResponseStore, read_answers
+from graders.learner.store import FORMAT, MAX_BYTES, ResponseStore, read_answers
 
 MODULE = "duty-to-protect"
 PROJECT = Path(__file__).resolve().parents[1]
@@ -125,7 +125,7 @@ def test_modules_are_kept_apart(tmp_path: Path) -> None:
 KILLED_AT_REPLACE = """
     import os, signal
     from pathlib import Path
-    from graders.store import ResponseStore
+    from graders.learner.store import ResponseStore
 
     store = ResponseStore(Path.cwd(), {module!r})
     store.set("s", "step", ["answer-a"])
@@ -160,7 +160,7 @@ def test_writer_killed_before_replace_leaves_previous_answers(tmp_path: Path) ->
 SAVE_IN_A_LOOP = """
     import sys
     from pathlib import Path
-    from graders.store import ResponseStore
+    from graders.learner.store import ResponseStore
 
     store = ResponseStore(Path.cwd(), {module!r})
     if store.problem:
@@ -288,9 +288,9 @@ def test_read_only_store_without_a_file_creates_nothing(tmp_path: Path) -> None:
 
 
 def test_two_unreadable_files_in_the_same_second_are_both_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import graders.store
+    import graders.learner.store
 
-    monkeypatch.setattr(graders.store, "time", types.SimpleNamespace(strftime=lambda _fmt: "20250101-090000"))
+    monkeypatch.setattr(graders.learner.store, "time", types.SimpleNamespace(strftime=lambda _fmt: "20250101-090000"))
     path = response_file(tmp_path)
     path.parent.mkdir()
     path.write_bytes(b"first broken file")

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from graders.build import build
-from graders.cohort import grade_cohort
-from graders.course import Course
-from graders.demo import submit, wrong_answers
-from graders.report import build_report
-from graders.scoring import key_answers
+from graders.content.schema import key_answers
+from graders.course.course import Course
+from graders.grading.build import build
+from graders.grading.cohort import grade_cohort
+from graders.trainer.demo import submit, wrong_answers
+from graders.trainer.report import build_report
 from tests.conftest import copy_course
 
 MODULES = ["duty-to-protect", "legal-requests"]
@@ -116,7 +116,7 @@ def test_certificate_code_verifies_and_a_forged_one_does_not(graded: Course) -> 
 
 
 def test_a_certificate_stops_verifying_when_the_gradebook_disagrees(graded: Course, tmp_path: Path) -> None:
-    from graders.certificates import earned, verify
+    from graders.trainer.certificates import earned, verify
 
     code = earned(graded)[0].code
     with graded.gradebook() as gb:

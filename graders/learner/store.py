@@ -14,7 +14,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from graders.paths import events_path, responses_path
+from graders.course.paths import events_path, responses_path
 
 Answers = dict[str, dict[str, list[str]]]
 FORMAT = 1

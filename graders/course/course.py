@@ -10,10 +10,11 @@ from pathlib import Path
 
 import nbformat
 
-from graders.paths import RELEASE_DATA, RESPONSES_DIR
-from graders.scenarios import ScenarioError, load_all
-from graders.schema import Scenario
-from graders.settings import Settings, load_settings
+from graders.content.release_data import RELEASE_DATA
+from graders.content.scenarios import ScenarioError, load_all
+from graders.content.schema import Scenario
+from graders.course.paths import RESPONSES_DIR
+from graders.course.settings import Settings, load_settings
 
 PLAY_CALL = re.compile(r'^\s*play\("([^"]+)"\)\s*$', re.M)
 GRADE_CALL = re.compile(r'grade\("([^"]+)",\s*"([^"]+)"\)')

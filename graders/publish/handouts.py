@@ -3,7 +3,7 @@
 The default edition is for learners and clients: no code, no key. `--with-answers` writes a
 separate trainer edition (build/handouts-answers/) with the keys, rationales and trainer notes,
 marked on every page. `--pdf` prints each page with the system's Chromium. Nothing is written
-while the publish gate (graders/publish_gate.py) finds a problem.
+while the publish gate (graders/publish/gate.py) finds a problem.
 """
 
 from __future__ import annotations
@@ -18,15 +18,15 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_markdown_cell, new_notebook, new_raw_cell
 
-from graders.course import PLAY_CALL, Course, CourseError
-from graders.nbgrader_hooks import LIVE_ONLY_TAG, TEMPLATES, TRAINER_TAG
-from graders.pages import render_page
-from graders.pdf import find_chromium, print_to_pdf
-from graders.progress import progress_bar
-from graders.publish_gate import check as publish_gate
-from graders.publish_gate import client_handouts
-from graders.render import scenario_html
-from graders.schema import Scenario
+from graders.content.authoring import LIVE_ONLY_TAG, TRAINER_TAG
+from graders.content.render import scenario_html
+from graders.content.schema import Scenario
+from graders.course.course import PLAY_CALL, Course, CourseError
+from graders.course.progress import progress_bar
+from graders.publish.gate import check as publish_gate
+from graders.publish.gate import client_handouts
+from graders.publish.pages import TEMPLATES, render_page
+from graders.publish.pdf import find_chromium, print_to_pdf
 
 PAGE_BREAK_BEFORE = ("how-it-works", "teach-", "reflection-prompt", "trainer-notes", "key-points", "sources")
 WRITE_LINES = '<div class="write-lines" aria-label="Space to write your answer">' + "<div></div>" * 6 + "</div>"

@@ -1,8 +1,7 @@
-"""Load scenario YAML files (trainer side, with keys) and the key-free release copy."""
+"""Load scenario YAML files (trainer side, with keys), with errors that name file and field."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -10,9 +9,8 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from graders.paths import RELEASE_DATA
-from graders.schema import Scenario
-from graders.settings import read_yaml
+from graders.content.schema import Scenario
+from graders.content.yaml_files import read_yaml
 
 CONCEPTS_FILE = "concepts.yaml"
 CAST_FILE = "cast.yaml"
@@ -110,14 +108,3 @@ def load_one(scenarios_dir: Path, scenario_id: str) -> Scenario:
 def _parse_unchanged(path: Path, mtime_ns: int) -> Scenario:
     """A scenario parsed once per version of its file (a notebook asks for it many times)."""
     return parse_scenario(path)
-
-
-def release_data(scenarios: Iterable[Scenario]) -> dict:
-    """The key-free scenario data written beside a released notebook."""
-    return {"format": 1, "scenarios": {s.id: s.learner_view() for s in scenarios}}
-
-
-def write_release_data(folder: Path, scenarios: Iterable[Scenario]) -> Path:
-    path = folder / RELEASE_DATA
-    path.write_text(json.dumps(release_data(scenarios), indent=1, ensure_ascii=False), encoding="utf-8")
-    return path

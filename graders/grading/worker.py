@@ -1,4 +1,4 @@
-"""One grading worker: `python -m graders.grading_worker PLAN.json`.
+"""One grading worker: `python -m graders.grading.worker PLAN.json`.
 
 A long-lived process that grades a disjoint set of learners with nbgrader's own API,
 into its own copy of the gradebook (SQLite allows one writer; the parent merges the
@@ -15,8 +15,8 @@ import sys
 import traceback
 from pathlib import Path
 
-from graders.course import Course
-from graders.intake import take_in
+from graders.course.course import Course
+from graders.grading.intake import take_in
 
 
 def _messages():

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from graders.citations import FORMAT_HELP, citation_form
+from graders.content.citations import FORMAT_HELP, citation_form
 
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
@@ -159,6 +159,11 @@ class Scenario(Strict):
                 for s in self.steps
             ],
         }
+
+
+def key_answers(scenario: Scenario) -> dict[str, list[str]]:
+    """The answers of a learner who follows the key at every step."""
+    return {s.id: sorted(s.key) for s in scenario.steps}
 
 
 def _option_view(option: Option, with_feedback: bool) -> dict:

@@ -19,10 +19,10 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from graders.course import Course
-from graders.pages import render_page
-from graders.pdf import NoChromium, print_to_pdf
-from graders.report import collect
+from graders.course.course import Course
+from graders.publish.pages import render_page
+from graders.publish.pdf import NoChromium, print_to_pdf
+from graders.trainer.report import collect
 
 KEY_FILE = ".certificate-key"
 

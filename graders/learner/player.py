@@ -9,7 +9,6 @@ Graded decisions only confirm "Saved"; practice cases show their feedback at onc
 from __future__ import annotations
 
 import html
-import json
 import os
 from functools import cache
 from pathlib import Path
@@ -18,11 +17,12 @@ from typing import Any
 import ipywidgets as w
 from IPython.display import HTML, display
 
-from graders.branching import is_shown
-from graders.paths import RELEASE_DATA, trainer_course_root
-from graders.render import paragraphs, scenario_html
-from graders.store import ECHO_MIME, ResponseStore
-from graders.widgets import ChoiceGroup, ProgressLine
+from graders.content.branching import is_shown
+from graders.content.release_data import read_release_data
+from graders.content.render import paragraphs, scenario_html
+from graders.course.paths import trainer_course_root
+from graders.learner.store import ECHO_MIME, ResponseStore
+from graders.learner.widgets import ChoiceGroup, ProgressLine
 
 SAVED = "<p>✔ Saved.</p>"
 PRACTICE_NOTE = ("<p><em>Practice case: not graded. You see feedback as soon as you answer, "
@@ -36,10 +36,10 @@ def grading_run() -> bool:
 
 def learner_views(folder: Path) -> dict[str, dict]:
     """Key-free data of every scenario: the release copy beside the notebook, else the trainer's YAML."""
-    release = folder / RELEASE_DATA
-    if release.exists():
-        return json.loads(release.read_text(encoding="utf-8"))["scenarios"]
-    from graders.scenarios import load_all
+    released = read_release_data(folder)
+    if released is not None:
+        return released
+    from graders.content.scenarios import load_all
 
     return {s.id: s.learner_view() for s in load_all(trainer_course_root() / "scenarios").values()}
 
@@ -49,7 +49,7 @@ def load_learner_view(scenario_id: str, folder: Path) -> dict:
     view = learner_views(folder).get(scenario_id)
     if view is not None:
         return view
-    from graders.scenarios import load_one
+    from graders.content.scenarios import load_one
 
     return load_one(trainer_course_root() / "scenarios", scenario_id).learner_view()
 

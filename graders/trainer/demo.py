@@ -13,11 +13,10 @@ from pathlib import Path
 
 import nbformat
 
-from graders.branching import is_shown
-from graders.course import Course
-from graders.schema import Scenario
-from graders.scoring import key_answers
-from graders.store import ResponseStore, atomic_write_json
+from graders.content.branching import is_shown
+from graders.content.schema import Scenario, key_answers
+from graders.course.course import Course
+from graders.learner.store import ResponseStore, atomic_write_json
 
 COHORT_SIZE = 13
 SEED = 2026

@@ -1,7 +1,7 @@
 """`course grade`: autograde every submission with nbgrader, in parallel, then feedback and CSV.
 
 nbgrader grades one notebook at a time and its SQLite gradebook takes one writer. So each
-worker (graders/grading_worker.py, a long-lived process) grades a disjoint set of learners
+worker (graders/grading/worker.py, a long-lived process) grades a disjoint set of learners
 into its own copy of the gradebook, and this process alone writes the main gradebook,
 merging the workers' copies through nbgrader's Gradebook API. A worker stuck on one
 submission longer than the timeout is stopped, that submission is reported as not graded,
@@ -22,8 +22,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from graders.course import Course
-from graders.progress import progress_bar
+from graders.course.course import Course
+from graders.course.progress import progress_bar
 
 Job = tuple[str, str]  # (learner, module)
 
@@ -120,7 +120,7 @@ class Worker:
                                     "staging": str(folder / f"worker-{number}")}))
         self.log = folder / f"worker-{number}.log"  # nbgrader's and the kernels' messages, for a post-mortem
         with self.log.open("w") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "graders.grading_worker", str(plan)],
+            self.process = subprocess.Popen([sys.executable, "-m", "graders.grading.worker", str(plan)],
                                             stdout=subprocess.PIPE, stderr=log, text=True, cwd=course.root)
         threading.Thread(target=self._read, args=(inbox,), daemon=True).start()
 

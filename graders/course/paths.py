@@ -7,7 +7,6 @@ from pathlib import Path
 
 COURSE_ROOT_ENV = "COURSE_ROOT"
 RESPONSES_DIR = "responses"
-RELEASE_DATA = "scenarios.json"
 
 
 class CourseNotFound(RuntimeError):
@@ -31,7 +30,7 @@ def course_root(start: Path | None = None) -> Path:
         for folder in [start.resolve(), *start.resolve().parents]:
             if is_course_root(folder):
                 return folder
-    checkout = Path(__file__).resolve().parents[1]
+    checkout = Path(__file__).resolve().parents[2]
     if is_course_root(checkout):
         return checkout
     raise CourseNotFound(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import nbformat
 
-from graders.settings import read_yaml
+from graders.content.yaml_files import read_yaml
 
 MAX_GRADE = 8.0
 PHONE = re.compile(r"\(?\b\d{3}\)?[-. ]\d{3}[-. ]\d{4}\b")

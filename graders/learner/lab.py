@@ -14,7 +14,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from graders.course import Course
+from graders.course.course import Course
 
 # Localhost only, no announcements or update checks from outside hosts.
 LAB_FLAGS = [
@@ -44,11 +44,11 @@ def default_workspace(course: Course) -> Path:
 def release(course: Course, modules: list[str]) -> Path:
     """Release the modules with nbgrader into build/lab/release, with a gradebook of its own (so
     a trainer's graded submissions never block it). Returns the release folder."""
-    from graders.build import build, scratch_api
+    from graders.course.release import release_modules, scratch_api
 
     scratch = course.build_dir / "lab"
     scratch.mkdir(parents=True, exist_ok=True)
-    build(course, modules, selftest=False, api=scratch_api(course, scratch))
+    release_modules(course, modules, scratch_api(course, scratch))
     return scratch / "release"
 
 

@@ -14,10 +14,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from graders.course import Course
-from graders.pages import render_page
-from graders.paths import responses_path
-from graders.store import read_answers
+from graders.course.course import Course
+from graders.course.paths import responses_path
+from graders.learner.store import read_answers
+from graders.publish.pages import render_page
 
 
 @dataclass
@@ -181,7 +181,7 @@ def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> None:
 
 def build_report(course: Course, out: Path | None = None) -> Path:
     """build/report/index.html plus learners.csv, steps.csv and concepts.csv."""
-    from graders.cohort import export_csv
+    from graders.grading.cohort import export_csv
 
     out = out or course.build_dir / "report"
     out.mkdir(parents=True, exist_ok=True)

@@ -8,9 +8,10 @@ from __future__ import annotations
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from graders.nbgrader_hooks import LIVE_ONLY_TAG, TRAINER_TAG
-from graders.schema import Scenario
+from graders.content.schema import Scenario
 
+TRAINER_TAG = "trainer-only"  # trainer notes: never released, printed only in the trainer edition
+LIVE_ONLY_TAG = "live-only"  # cells that only make sense in a running notebook: never printed in handouts
 HIDDEN = {"jupyter": {"source_hidden": True}}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 
-from graders.branching import is_shown
+from graders.content.branching import is_shown
 
 
 def paragraphs(text: str) -> str:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from graders.paths import trainer_course_root
-from graders.scenarios import load_concepts, load_one
-from graders.schema import Scenario, Step
-from graders.scoring import StepResult, score_step
-from graders.settings import load_settings
-from graders.store import ResponseStore
+from graders.content.scenarios import load_concepts, load_one
+from graders.content.schema import Scenario, Step
+from graders.course.paths import trainer_course_root
+from graders.course.settings import load_settings
+from graders.grading.scoring import StepResult, score_step
+from graders.learner.store import ResponseStore
 
 
 def feedback_text(result: StepResult, scenario_title: str, prompt: str, chosen_lines: list[str],

@@ -6,11 +6,11 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from graders.course import Course, CourseError
-from graders.nbgrader_hooks import release_data_hook
-from graders.progress import progress_bar
-from graders.scoring import key_answers
-from graders.store import ResponseStore
+from graders.content.schema import key_answers
+from graders.course.course import Course, CourseError
+from graders.course.progress import progress_bar
+from graders.course.release import release_modules, scratch_api
+from graders.learner.store import ResponseStore
 
 KEY_LEARNER = "selftest-key"
 BLANK_LEARNER = "selftest-blank"
@@ -46,21 +46,6 @@ def auto_scores(api, module: str, learner: str) -> tuple[float, float]:
         return sum(g.auto_score or 0 for g in grades), sum(g.max_score for g in grades)
 
 
-def scratch_api(course: Course, scratch: Path):  # -> nbgrader.apps.NbGraderAPI
-    """nbgrader on this course's sources, with its own folders and gradebook under `scratch`
-    (the trainer's gradebook, and the submissions in it, are never touched)."""
-    return course.nbgrader_api(
-        CourseDirectory__root=str(scratch),
-        CourseDirectory__source_directory=str(course.curriculum_dir),
-        CourseDirectory__release_directory="release",
-        CourseDirectory__submitted_directory="submitted",
-        CourseDirectory__autograded_directory="autograded",
-        CourseDirectory__feedback_directory="feedback",
-        CourseDirectory__db_url=f"sqlite:///{scratch / 'gradebook.db'}",
-        GenerateAssignment__post_convert_hook=release_data_hook(scratch / "release", course.scenarios_dir),
-    )
-
-
 def self_test(course: Course, module: str) -> SelfTest:
     """Grade the key's answers and an empty submission with a real nbgrader autograde in a
     scratch course (build/selftest): the key must score full marks, the blank zero."""
@@ -84,24 +69,17 @@ def self_test(course: Course, module: str) -> SelfTest:
 def build(course: Course, modules: list[str] | None = None, selftest: bool = True, api=None) -> list[SelfTest]:
     """Check the sources, release `modules` (default: all) with `api` (default: the course's own
     nbgrader) and, with `selftest`, self-test each key."""
-    problems = course.check_sources()
-    if problems:
-        raise CourseError("the course sources have problems:\n  " + "\n  ".join(problems))
     modules = modules or course.modules
+    release_modules(course, modules, api)
+    if not selftest:
+        return []
     results: list[SelfTest] = []
-    api = api or course.nbgrader_api()
     with progress_bar() as bar:
-        task = bar.add_task("Release", total=len(modules), note="")
+        task = bar.add_task("Self-test keys", total=len(modules), note="")
         for module in modules:
             bar.update(task, note=module)
-            course.release(api, module)
+            results.append(self_test(course, module))
             bar.advance(task)
-        if selftest:
-            task = bar.add_task("Self-test keys", total=len(modules), note="")
-            for module in modules:
-                bar.update(task, note=module)
-                results.append(self_test(course, module))
-                bar.advance(task)
     failed = [r for r in results if not r.ok]
     if failed:
         raise CourseError("key self-test failed:\n  " + "\n  ".join(

@@ -2,7 +2,7 @@
 
 `ChoiceGroup` is one decision as a native radio or checkbox group, usable with the keyboard
 inside JupyterLab; `ProgressLine` is the module's progress line. Their front-end code is in
-graders/static/.
+graders/learner/static/.
 """
 
 from __future__ import annotations

@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from graders.branching import is_shown
-from graders.schema import Scenario, Step
+from graders.content.branching import is_shown
+from graders.content.schema import Scenario, Step, key_answers
 
 Status = Literal["correct", "partial", "wrong", "unanswered", "skipped"]
 
@@ -28,11 +28,6 @@ class StepResult:
     max_points: float
     chosen: tuple[str, ...]
     status: Status
-
-
-def key_answers(scenario: Scenario) -> dict[str, list[str]]:
-    """The answers of a learner who follows the key at every step."""
-    return {s.id: sorted(s.key) for s in scenario.steps}
 
 
 def score_step(scenario: Scenario, step: Step, answers: dict[str, list[str]]) -> StepResult:

@@ -1,9 +1,11 @@
 """Stand-alone HTML pages (report, certificates, handout index) from Jinja templates in
-graders/templates/<folder>/, autoescaped."""
+graders/publish/templates/<folder>/, autoescaped."""
 
 from __future__ import annotations
 
-from graders.nbgrader_hooks import TEMPLATES
+from pathlib import Path
+
+TEMPLATES = Path(__file__).parent / "templates"  # jinja pages and nbconvert templates: handout, feedback
 
 
 def render_page(folder: str, template: str, **context: object) -> str:

@@ -18,8 +18,8 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_output
 
-from graders.paths import RESPONSES_DIR, responses_path
-from graders.store import ECHO_MIME, read_answers
+from graders.course.paths import RESPONSES_DIR, responses_path
+from graders.learner.store import ECHO_MIME, read_answers
 
 LARGE_NOTEBOOK = 5_000_000  # bytes; a module notebook with its widgets is well under 1 MB
 

@@ -5,17 +5,11 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from graders.content.yaml_files import read_yaml
+
 SETTINGS_FILE = "course.yaml"
-# libyaml's parser when PyYAML was built with it (about ten times faster than the pure-Python one).
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def read_yaml(path: Path) -> object:
-    """A YAML file's data, read with a safe loader."""
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # noqa: S506
 
 
 class Clinic(BaseModel):

@@ -1,8 +1,6 @@
-"""What we plug into nbgrader (named in nbgrader_config.py, so plain `nbgrader ...`
-commands get it too):
+"""What we plug into nbgrader's autograde and feedback (named in nbgrader_config.py, so plain
+`nbgrader ...` commands get it too). The release's hooks are in graders.course.
 
-- RemoveTrainerOnly: cells tagged `trainer-only` never reach the release.
-- release_data_hook: the release gets a key-free scenarios.json beside each notebook.
 - DropAddedCode: code cells the learner added are removed before grading (they could
   patch the grader); a visible note takes their place.
 - StashEcho / RestoreResponses: if a submission's response file is missing or
@@ -13,63 +11,14 @@ commands get it too):
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from nbconvert.preprocessors import Preprocessor
 from nbformat import NotebookNode
 from nbformat.v4 import new_markdown_cell
-from traitlets import Bool
 
-from graders.store import ECHO_MIME, FORMAT, atomic_write_json, now, parse_answers, read_answers
+from graders.course.preprocessors import CoursePreprocessor
+from graders.learner.store import ECHO_MIME, FORMAT, atomic_write_json, now, parse_answers, read_answers
 
-TRAINER_TAG = "trainer-only"
-LIVE_ONLY_TAG = "live-only"  # cells that only make sense in a running notebook: never printed in handouts
-TEMPLATES = Path(__file__).parent / "templates"  # nbconvert templates: handout, feedback
 ECHO_KEY = "course_echo"
-
-
-class CoursePreprocessor(Preprocessor):
-    """nbconvert preprocessors are off unless enabled; ours are on wherever they are listed."""
-
-    enabled = Bool(True).tag(config=True)
-
-
-class RemoveTagged(CoursePreprocessor):
-    """Drop the cells that carry `tag`."""
-
-    tag = ""
-
-    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
-        nb.cells = [c for c in nb.cells if self.tag not in c.get("metadata", {}).get("tags", [])]
-        return nb, resources
-
-
-class RemoveTrainerOnly(RemoveTagged):
-    """Trainer notes never reach a release."""
-
-    tag = TRAINER_TAG
-
-
-class RemoveLiveOnly(RemoveTagged):
-    """The "questions are not running yet" banner means nothing on a feedback page."""
-
-    tag = LIVE_ONLY_TAG
-
-
-def release_data_hook(release_root: Path, scenarios_dir: Path) -> Any:
-    """A post_convert_hook for GenerateAssignment writing the module's key-free scenario data."""
-
-    def hook(assignment: str, student: str, notebooks: list[str]) -> None:
-        from graders.scenarios import load_all, write_release_data
-
-        modules = {Path(n).parent.name for n in notebooks}
-        scenarios = load_all(scenarios_dir)
-        for module in modules:
-            folder = release_root / module
-            if folder.is_dir():
-                write_release_data(folder, [s for s in scenarios.values() if s.module == module])
-
-    return hook
 
 
 def _known_cells(resources: dict) -> set[str] | None:
@@ -126,7 +75,7 @@ class RestoreResponses(CoursePreprocessor):
     """Before execution: rebuild a missing or unreadable response file from the stashed echo."""
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
-        from graders.paths import responses_path
+        from graders.course.paths import responses_path
 
         echoed = nb.metadata.pop(ECHO_KEY, None)
         folder = Path(resources.get("metadata", {}).get("path") or ".")
