@@ -12,6 +12,7 @@ import nbgrader
 from graders.course.paths import COURSE_ROOT_ENV
 from graders.course.release import release_data_hook
 from graders.course.settings import load_settings
+from graders.grading.kernels import ipc_prefix
 from graders.publish.pages import TEMPLATES
 
 ROOT = Path(__file__).resolve().parent
@@ -35,6 +36,11 @@ c.Exchange.root = str(BUILD / "exchange")
 # A scenario cell does no real work: a minute is generous, and a stuck cell cannot hold up a cohort.
 c.ExecutePreprocessor.timeout = settings.autograde_timeout
 c.Execute.timeout = settings.autograde_timeout
+# Grading kernels listen on Unix sockets in the user's runtime folder, not on TCP ports: no port
+# race between parallel workers, nothing on the network, no "eavesdropping" warning.
+if prefix := ipc_prefix():
+    c.KernelManager.transport = "ipc"
+    c.KernelManager.ip = prefix
 
 # Trainer-only cells never reach learners; the release carries key-free scenario data.
 c.GenerateAssignment.preprocessors = [
@@ -83,15 +89,17 @@ c.Autograde.exclude_overwriting = {
 # Feedback shows scores, the learner's choices and rationale; never hidden test source.
 c.GenerateFeedback.preprocessors = [
     "graders.course.preprocessors.RemoveLiveOnly",
-    "nbgrader.preprocessors.GetGrades",
-    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "graders.grading.nbgrader_hooks.GetGradesAndStatus",
     "nbgrader.preprocessors.ClearHiddenTests",
     "graders.grading.nbgrader_hooks.ScrubTracebacks",
 ]
-# nbgrader's feedback page minus code: graders/publish/templates/feedback/learner.html.j2 extends nbgrader's
-# feedback/index.html.j2 (next on the path), whichever way feedback is made (CLI, API, formgrader).
-c.HTMLExporter.template_file = "learner.html.j2"
-c.HTMLExporter.extra_template_basedirs = [
+# The learners' page: graders/publish/templates/feedback/learner.html.j2 extends nbgrader's feedback/index.html.j2
+# (next on the path). Scoped to GenerateFeedback's own exporter (nbgrader makes it with parent=GenerateFeedback),
+# so it applies however feedback is made (CLI, API, the formgrader's button) and never to the formgrader's
+# submission view, whose HTMLExporter has no parent and keeps nbgrader's `formgrade` template.
+c.GenerateFeedback.HTMLExporter.template_name = "feedback"
+c.GenerateFeedback.HTMLExporter.template_file = "learner.html.j2"
+c.GenerateFeedback.HTMLExporter.extra_template_basedirs = [
     str(TEMPLATES),
     str(Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"),
 ]

@@ -26,6 +26,15 @@ def open_course(root: Path | None) -> Course:
         raise click.ClickException(str(err)) from None
 
 
+def chosen_modules(course: Course, modules: tuple[str, ...]) -> list[str]:
+    """The modules named with --module (default: all), each checked to exist."""
+    unknown = sorted(set(modules) - set(course.modules))
+    if unknown:
+        raise click.BadParameter(f"no module {', '.join(unknown)}; the course has: {', '.join(course.modules)}",
+                                 param_hint="--module")
+    return list(modules) or course.modules
+
+
 root_option = click.option(
     "--root", type=click.Path(file_okay=False, path_type=Path), envvar=COURSE_ROOT_ENV,
     help="The course folder (holds nbgrader_config.py, curriculum/, scenarios/). Default: found from here.",
@@ -65,7 +74,7 @@ def build(root: Path | None, modules: tuple[str, ...], no_selftest: bool) -> Non
 
     course = open_course(root)
     try:
-        results = run_build(course, list(modules) or None, selftest=not no_selftest)
+        results = run_build(course, chosen_modules(course, modules), selftest=not no_selftest)
     except CourseError as err:
         raise click.ClickException(str(err)) from None
     print_selftests(results)
@@ -188,20 +197,20 @@ def verify(root: Path | None, code: str) -> None:
 @root_option
 @click.option("--learners", default=13, show_default=True, help="Size of the synthetic cohort (at least 4).")
 def demo(root: Path | None, learners: int) -> None:
-    """The whole job on a synthetic cohort: build, submit, grade, feedback, handouts.
-    Resets build/submitted, build/autograded, build/feedback and build/gradebook.db."""
+    """The whole job on a synthetic cohort: build, submit, grade, feedback, report, certificates,
+    handouts. It works in a course of its own, build/demo/ (replaced on each run); your own
+    submissions, gradebook and rubric scores are never read or written."""
     from graders.grading.build import build as run_build
     from graders.grading.cohort import grade_cohort
     from graders.publish.handouts import build_handouts
     from graders.trainer.certificates import issue
-    from graders.trainer.demo import make_cohort, reset_grading
+    from graders.trainer.demo import demo_course, make_cohort
     from graders.trainer.report import build_report
 
     if learners < 4:
         raise click.BadParameter("the demo needs at least 4 learners", param_hint="--learners")
-    course = open_course(root)
     started = time.monotonic()
-    reset_grading(course)
+    course = demo_course(open_course(root))
     try:
         print_selftests(run_build(course))
     except CourseError as err:
@@ -214,12 +223,13 @@ def demo(root: Path | None, learners: int) -> None:
     index = build_handouts(course)
     b = course.build_dir
     console.print(f"""
-[bold]Done in {time.monotonic() - started:.0f} s.[/] Everything is under {b}:
+[bold]Done in {time.monotonic() - started:.0f} s.[/] The demo has a course of its own, {course.root}
+(your own submissions and gradebook are untouched). Everything it made is under {b}:
   Learners' released modules  {b / 'release'}
   Synthetic cohort answers    {record}
   Grades (CSV)                {b / 'grades.csv'}
   Feedback for each learner   {b / 'feedback'}/<learner>/<module>/
-  Gradebook (nbgrader)        {b / 'gradebook.db'}   (open with: make formgrader)
+  Gradebook (nbgrader)        {b / 'gradebook.db'}   (open with: make formgrader COURSE={course.root})
   Trainers' report            {report}
   Certificates                {len(certificates)} in {b / 'certificates'}
   Handouts                    {index}""")
@@ -244,11 +254,7 @@ def lab(root: Path | None, modules: tuple[str, ...], workspace: Path | None, por
     from graders.learner.lab import copy_release, default_workspace, lab_command, learner_environment, release, trust
 
     course = open_course(root)
-    unknown = sorted(set(modules) - set(course.modules))
-    if unknown:
-        raise click.BadParameter(f"no module {', '.join(unknown)}; the course has: {', '.join(course.modules)}",
-                                 param_hint="--module")
-    chosen = list(modules) or course.modules
+    chosen = chosen_modules(course, modules)
     workspace = (workspace or default_workspace(course)).resolve()
     try:
         notebooks, kept = copy_release(release(course, chosen), chosen, workspace)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import re
 import shutil
@@ -10,8 +11,39 @@ import subprocess
 import sys
 from pathlib import Path
 
+from graders.course.course import Course
+from graders.grading.build import build as build_course
+from graders.grading.cohort import grade_cohort
+from graders.grading.kernels import ipc_prefix
 from graders.learner.store import ResponseStore
+from graders.trainer.demo import REFLECTION, submit
 from tests.expected import expected_scores, graded_files
+
+TRAINER_LEARNER = "pat"  # a real submission of the trainer's, graded, with a rubric score
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def trainers_own_work(course_dir: Path) -> Course:
+    """One learner's graded submission in the trainer's course, with a reflection scored by hand."""
+    course = Course(course_dir)
+    module = course.modules[0]
+    build_course(course, [module], selftest=False)
+    submit(course, TRAINER_LEARNER, module, None, REFLECTION)
+    assert all(o.graded for o in grade_cohort(course, feedback=False, jobs=1))
+    with course.gradebook() as gb:
+        reflection_grade(gb, module).manual_score = 1.5
+        gb.db.commit()
+    return course
+
+
+def reflection_grade(gb, module: str):  # -> nbgrader.api.Grade
+    """The trainer's learner's reflection grade (the rubric-graded cell) in `module`."""
+    return next(g for nb in gb.find_submission(module, TRAINER_LEARNER).notebooks for g in nb.grades
+                if g.cell.cell_type == "markdown")
 
 
 def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
@@ -19,13 +51,26 @@ def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
 
 
 def test_demo_grades_every_synthetic_learner_as_they_answered(course_dir: Path) -> None:
+    trainer = trainers_own_work(course_dir)
+    kept = {name: tree_digest(trainer.build_dir / name) for name in ("submitted", "autograded")}
+    gradebook = hashlib.sha256((trainer.build_dir / "gradebook.db").read_bytes()).hexdigest()
     done = run([sys.executable, "-m", "graders.cli", "demo", "--root", str(course_dir)], course_dir)
     assert done.returncode == 0, done.stderr[-3000:]
-    build = course_dir / "build"
+    assert "eavesdropping" not in done.stdout + done.stderr  # grading kernels listen on Unix sockets, not TCP
+    # The demo worked in its own course; the trainer's submission, grades and rubric score are untouched.
+    assert {name: tree_digest(trainer.build_dir / name) for name in kept} == kept
+    assert hashlib.sha256((trainer.build_dir / "gradebook.db").read_bytes()).hexdigest() == gradebook
+    with trainer.gradebook() as gb:
+        assert [s.id for s in gb.students] == [TRAINER_LEARNER]
+        assert reflection_grade(gb, trainer.modules[0]).manual_score == 1.5
+    assert not (trainer.build_dir / "report").exists() and not (trainer.build_dir / "feedback").exists()
+    build = course_dir / "build" / "demo" / "build"
+    with Course(course_dir / "build" / "demo").gradebook() as gb:  # the demo's learners have fictional names
+        assert {(s.id, s.first_name, s.last_name) for s in gb.students} >= {("learner-01", "Ari", "Sample")}
     assert (build / "handouts" / "index.html").is_file()
     assert (build / "report" / "index.html").is_file()
     assert (build / "certificates" / "learner-01.html").is_file()  # the learner who answered as the key
-    plan = json.loads((build / "demo" / "cohort.json").read_text())
+    plan = json.loads((build / "cohort.json").read_text())
     assert len(plan) >= 12
     rows = {(r["student_id"], r["assignment"]): r for r in csv.DictReader((build / "grades.csv").open())}
     modules = sorted(p.name for p in (course_dir / "curriculum").iterdir() if (p / f"{p.name}.ipynb").is_file())
@@ -63,7 +108,15 @@ def test_plain_nbgrader_commands_work_on_the_course(course_dir: Path) -> None:
                  ["export", "--to", "export.csv"]):
         done = run(nbgrader + args, course_dir)
         assert done.returncode == 0, f"nbgrader {args[0]}: {done.stderr[-2000:]}"
+        assert "eavesdropping" not in done.stderr
     row = next(csv.DictReader((course_dir / "export.csv").open()))
     assert (row["student_id"], float(row["score"])) == ("pat", 2.0)
     feedback = (course_dir / "build" / "feedback" / "pat" / module / f"{module}.html").read_text()
     assert "BEGIN HIDDEN TESTS" not in feedback
+
+
+def test_grading_kernels_use_unix_sockets_in_a_private_folder(tmp_path: Path) -> None:
+    prefix = ipc_prefix(tmp_path / "runtime")
+    assert prefix is not None and Path(prefix).parent == tmp_path / "runtime"
+    assert (tmp_path / "runtime").stat().st_mode & 0o077 == 0  # no one else can open the sockets
+    assert ipc_prefix(tmp_path / ("x" * 120)) is None  # too long for a socket path: TCP as before

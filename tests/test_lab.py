@@ -73,6 +73,7 @@ def test_jupyterlab_listens_on_localhost_only_and_stays_quiet(tmp_path: Path) ->
     assert "--ServerApp.open_browser=False" in command and "--LabApp.news_url=" in command
     assert f"--ServerApp.root_dir={tmp_path}" in command and command[-1] == str(first)
     assert "--ServerApp.log_level=WARN" in command
+    assert "--KernelManager.transport=ipc" in command  # the learner's kernel is on no TCP port
     settings = json.loads((learner_settings(tmp_path) / "@jupyterlab" / "apputils-extension" /
                            "notification.jupyterlab-settings").read_text())
     assert settings == {"fetchNews": "false", "checkForUpdates": False}
@@ -99,3 +100,11 @@ def test_unknown_module_is_named_with_the_ones_that_exist(tmp_path: Path) -> Non
     assert run.returncode == 2
     assert "no module no-such-module" in run.stderr and "duty-to-protect" in run.stderr
     assert not any(tmp_path.iterdir())
+
+
+def test_build_names_an_unknown_module_without_a_traceback(course_dir: Path) -> None:
+    run = subprocess.run([str(Path(sys.executable).parent / "course"), "build", "--root", str(course_dir),
+                          "--module", "no-such-module"], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2
+    assert "no module no-such-module" in run.stderr and "duty-to-protect" in run.stderr
+    assert "Traceback" not in run.stderr and not (course_dir / "build" / "release").exists()

@@ -1,7 +1,9 @@
 """`course demo`: a synthetic cohort taken through build, submit, grade, feedback and handouts.
 
-Every learner is fictional; answers are drawn with a fixed seed and written through the
-player's own save path (ResponseStore), exactly as clicks would write them.
+The demo works in a course of its own (a fresh copy of the sources in build/demo/), so a
+trainer's submissions, gradebook and rubric scores are never read or written. Every learner is
+fictional; answers are drawn with a fixed seed and written through the player's own save path
+(ResponseStore), exactly as clicks would write them.
 """
 
 from __future__ import annotations
@@ -15,11 +17,16 @@ import nbformat
 
 from graders.content.branching import is_shown
 from graders.content.schema import Scenario, key_answers
-from graders.course.course import Course
+from graders.course.course import Course, copy_sources
 from graders.learner.store import ResponseStore, atomic_write_json
 
 COHORT_SIZE = 13
 SEED = 2026
+DEMO_FOLDER = "demo"  # under the trainer's build/: the demo's own course
+# Fictional staff for the demo cohort (not the people of the stories in scenarios/cast.yaml).
+FIRST_NAMES = ["Ari", "Bea", "Cal", "Dee", "Eli", "Fay", "Gus", "Hal", "Ida", "Jo", "Kit", "Lou", "Mo", "Ned",
+               "Ola", "Pip", "Rae", "Sol", "Tam", "Uma"]
+LAST_NAME = "Sample"
 REFLECTION = (
     "I would tell the client at the first session what stays private and what does not, in plain words. "
     "I would share only what the law or the client's written permission allows, tell the client first when "
@@ -90,19 +97,36 @@ def submit(course: Course, learner: str, module: str, answers: Plan | None, refl
     return dest
 
 
-def reset_grading(course: Course) -> None:
-    for step in ("submitted", "autograded", "feedback", "grading", "report", "certificates"):
-        shutil.rmtree(course.step_dir(step), ignore_errors=True)
-    (course.build_dir / "gradebook.db").unlink(missing_ok=True)
+def demo_course(course: Course) -> Course:
+    """A fresh course for the demo in `course`'s build/demo/: a copy of its sources, nothing else.
+    Only that folder is replaced; the trainer's own build folder is left as it is."""
+    folder = course.build_dir / DEMO_FOLDER
+    shutil.rmtree(folder, ignore_errors=True)
+    return Course(copy_sources(course.root, folder))
+
+
+def learner_name(number: int) -> tuple[str, str]:
+    """(first, last) name of the demo's fictional learner `number` (1-based)."""
+    first = FIRST_NAMES[number - 1] if number <= len(FIRST_NAMES) else f"Learner {number}"
+    return first, LAST_NAME
+
+
+def enrol(course: Course, learners: list[str]) -> None:
+    """Put the demo's learners, with their fictional names, in the gradebook's student table."""
+    with course.gradebook() as gb:
+        for number, learner in enumerate(learners, start=1):
+            first, last = learner_name(number)
+            gb.update_or_create_student(learner, first_name=first, last_name=last)
 
 
 def make_cohort(course: Course, size: int = COHORT_SIZE, modules: list[str] | None = None) -> Path:
-    """Write the synthetic cohort's submissions and a record of what each learner answered."""
+    """Enrol the synthetic cohort, write its submissions and a record of what each learner answered."""
     plan = cohort_plan(course, size, modules=modules)
+    enrol(course, list(plan))
     for i, (learner, modules) in enumerate(plan.items()):
         for module, answers in modules.items():
             submit(course, learner, module, answers, REFLECTION if i % 3 == 0 and answers else None)
-    record = course.build_dir / "demo" / "cohort.json"
+    record = course.build_dir / "cohort.json"
     atomic_write_json(record, plan)
     return record
 
