@@ -4,6 +4,7 @@ the way a learner starts it (`course lab`), on a free localhost port with a rand
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -112,3 +113,74 @@ def block_outside_requests(context, base: str) -> list[str]:
 
     context.route("**/*", route)
     return outside
+
+
+# -- what a person sees ------------------------------------------------------------------------------
+
+TAG_AS_TEXT = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*(\s[^<>]*)?/?>")  # markup printed as text
+JARGON = ("Out[", "In [", "Test cell", "grade(", "play(", "Traceback", "None</")
+TEXT_BLOCKS = "p, li, pre, td, th, h1, h2, h3, h4, h5, h6, dt, dd, figcaption, blockquote, label, legend, a, span"
+CLIPPED_JS = """(selector) => {
+  const found = [];
+  const root = document.scrollingElement || document.documentElement;
+  if (root.scrollWidth > root.clientWidth + 1) {
+    found.push(`the page scrolls sideways (${root.scrollWidth} > ${root.clientWidth} px)`);
+  }
+  for (const el of document.querySelectorAll(selector)) {
+    if (!el.innerText || !el.innerText.trim() || el.clientWidth === 0) continue;
+    if (el.scrollWidth > el.clientWidth + 1) {
+      found.push(`${el.tagName.toLowerCase()}: "${el.innerText.trim().slice(0, 60)}"`);
+    }
+  }
+  return found;
+}"""
+
+
+def course_slugs(root: Path) -> set[str]:
+    """Ids a person should never read where a title exists: modules, concepts, scenarios, steps and
+    options with a hyphen in them, less any that the course's own prose uses as words."""
+    import yaml
+
+    ids = {p.name for p in (root / "curriculum").iterdir() if p.is_dir()}
+    ids |= set(yaml.safe_load((root / "scenarios" / "concepts.yaml").read_text()) or {})
+    prose = []
+    for path in (root / "scenarios").glob("*.yaml"):
+        data = yaml.safe_load(path.read_text())
+        if not isinstance(data, dict) or "steps" not in data:
+            continue
+        ids.add(data["id"])
+        prose += [data.get("title", ""), data.get("story", "")]
+        for step in data["steps"]:
+            ids.add(step["id"])
+            prose.append(step.get("prompt", ""))
+            for option in step.get("options", []):
+                ids.add(option["id"])
+                prose += [option.get("text", ""), option.get("rationale", "")]
+    prose += [p.read_text() for p in (root / "curriculum").rglob("*.ipynb")]
+    prose += [p.read_text() for p in (root / "curriculum").rglob("*.md")]
+    text = "\n".join(prose).lower()
+    return {i for i in ids if "-" in i and not re.search(rf"(?<![\w/-]){re.escape(i)}(?![\w-])", text)}
+
+
+def what_a_person_reads(page, slugs: set[str] = frozenset()) -> list[str]:
+    """What is wrong in the page's visible text: markup printed as text, code or grading jargon,
+    ids where a title belongs. Empty when the page reads right."""
+    text = page.inner_text("body")
+    problems = [f"markup shown as text: {m.group(0)[:60]!r}" for m in TAG_AS_TEXT.finditer(text)]
+    problems += [f"jargon shown: {word!r}" for word in JARGON if word in text]
+    problems += [f"id shown: {slug!r}" for slug in sorted(slugs)
+                 if re.search(rf"(?<![\w/-]){re.escape(slug)}(?![\w-])", text)]
+    return problems
+
+
+def clipped_text(page) -> list[str]:
+    """Text blocks whose content is wider than their box (cut off, or pushed off the page)."""
+    return page.evaluate(CLIPPED_JS, TEXT_BLOCKS)
+
+
+def screenshot(page, name: str) -> Path:
+    """A full-page screenshot in tests/artifacts/, for a person to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
