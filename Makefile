@@ -31,7 +31,9 @@ lab: $(VENV)/.installed  ## learners on one machine: JupyterLab on the released 
 	$(BIN)/course lab
 
 formgrader: $(VENV)/.installed  ## trainers: nbgrader's formgrader in JupyterLab, localhost only
-	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser --LabApp.news_url= $(if $(filter 0,$(shell id -u)),--allow-root,)
+	@echo "Open the address printed below: it starts in the formgrader (JupyterLab is at /lab). Stop with Ctrl+C."
+	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser --LabApp.default_url=/formgrader --LabApp.news_url= \
+		--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 clean:
 	rm -rf build

@@ -18,19 +18,38 @@ from graders.course.settings import load_settings
 from graders.grading.scoring import StepResult, score_step
 from graders.learner.store import ResponseStore
 
+# What a hidden test cell prints: one "Label: text" per line, an indented line continuing the one before.
+# The feedback template (graders/publish/templates/feedback/learner.html.j2) shows each as a paragraph.
+VERDICTS = {"correct": "Right.", "partial": "Partly right.", "wrong": "Not right.",
+            "unanswered": "Not answered. No answer was saved for this step."}
 
-def feedback_text(result: StepResult, scenario_title: str, prompt: str, chosen_lines: list[str],
+
+def one_line(text: str) -> str:
+    """Text from YAML on one line (the template reads one fact per line)."""
+    return " ".join(text.split())
+
+
+def points_in_words(points: float, max_points: float) -> str:
+    """2.0, 2.0 -> "2 of 2 points"; 0.33, 1 -> "0.33 of 1 point"."""
+    return f"{round(points, 2):g} of {max_points:g} point{'' if max_points == 1 else 's'}"
+
+
+def verdict(result: StepResult) -> str:
+    """Right, partly right, not right or not answered, in words."""
+    if result.status != "skipped":
+        return VERDICTS[result.status]
+    right = "Right." if result.points >= result.max_points else "Not right."
+    return f"{right} You did not see this step because of an earlier answer."
+
+
+def feedback_text(result: StepResult, number: int, prompt: str, result_line: str, answer_lines: list[str],
                   citations: list[str], problem: str | None) -> str:
-    lines = [f"{scenario_title}: {prompt}"]
+    """One decision's feedback: heading, score, result, the learner's answers with why, sources."""
+    lines = [f"Decision {number}: {one_line(prompt)}", f"Score: {points_in_words(result.points, result.max_points)}",
+             f"Result: {result_line}"]
     if problem:
-        lines.append(f"Note: {problem}")
-    if result.status == "skipped":
-        lines.append("You did not see this step because of an earlier choice.")
-    elif result.status == "unanswered":
-        lines.append("No answer was saved for this step.")
-    else:
-        lines.extend(chosen_lines)
-    lines.append(f"Score: {result.points:g} of {result.max_points:g}")
+        lines.append(f"Note: {one_line(problem)}")
+    lines += answer_lines
     lines.append("Sources: " + "; ".join(citations))
     return "\n".join(lines)
 
@@ -40,31 +59,37 @@ def teaching_point(root: Path, scenario: Scenario, step: Step) -> str:
     return step.teaching_point or load_concepts(root / "scenarios").get(scenario.concepts[0], "")
 
 
-def retake_lines(result: StepResult, point: str) -> list[str]:
-    """Feedback for a module that may be retaken: right or not yet, and what to review;
+def retake_result(result: StepResult, point: str) -> str:
+    """For a module that may be retaken: right or not yet, and what to review;
     never which option is keyed or why an option is right or wrong."""
     if result.points >= result.max_points:
-        return ["Right."]
-    return ["Not right yet. Review this point before you try again:", f"  {point.strip()}"]
+        return "Right."
+    return f"Not right yet. Review this point before you try again:\n  {one_line(point)}"
+
+
+def answer_lines(step: Step, chosen: tuple[str, ...]) -> list[str]:
+    """Each option the learner chose, and why it is right or wrong (never an option they did not choose)."""
+    options = {o.id: o for o in step.options}
+    lines = []
+    for option_id in chosen:
+        option = options.get(option_id)
+        if option is None:
+            lines.append("Your answer: a choice that is not an option of this step (ignored).")
+        else:
+            lines += [f"Your answer: {one_line(option.text)}", f"Why: {one_line(option.rationale)}"]
+    return lines
 
 
 def grade(scenario_id: str, step_id: str, folder: Path | None = None) -> float:
     root = trainer_course_root()
     scenario = load_one(root / "scenarios", scenario_id)
     step = scenario.step(step_id)
+    number = next(n for n, s in enumerate(scenario.steps, start=1) if s.id == step.id)
     store = ResponseStore(folder or Path.cwd(), scenario.module, read_only=True)
     result = score_step(scenario, step, store.answers.get(scenario_id, {}))
     if load_settings(root).retakes:
-        lines = retake_lines(result, teaching_point(root, scenario, step))
-        print(feedback_text(result, scenario.title, step.prompt, lines, step.citations, store.problem))
-        return result.points
-    options = {o.id: o for o in step.options}
-    chosen_lines = []
-    for option_id in result.chosen:
-        option = options.get(option_id)
-        if option is None:
-            chosen_lines.append(f"Your answer: {option_id!r} is not an option of this step (ignored).")
-        else:
-            chosen_lines.append(f"Your answer: {option.text}\n  Why: {option.rationale.strip()}")
-    print(feedback_text(result, scenario.title, step.prompt, chosen_lines, step.citations, store.problem))
+        result_line, lines = retake_result(result, teaching_point(root, scenario, step)), []
+    else:
+        result_line, lines = verdict(result), answer_lines(step, result.chosen)
+    print(feedback_text(result, number, step.prompt, result_line, lines, step.citations, store.problem))
     return result.points

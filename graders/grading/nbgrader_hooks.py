@@ -6,6 +6,8 @@
 - StashEcho / RestoreResponses: if a submission's response file is missing or
   unreadable, it is rebuilt from the copy the player echoed into the notebook.
 - ScrubTracebacks: feedback shows an error's name and message, not its traceback.
+- GetGradesAndStatus: nbgrader's GetGrades, plus whether a cell still waits for the trainer, so
+  feedback says "Not graded yet" for a reflection instead of "0 points".
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 from nbformat import NotebookNode
 from nbformat.v4 import new_markdown_cell
+from nbgrader.preprocessors import GetGrades
 
 from graders.course.preprocessors import CoursePreprocessor
 from graders.learner.store import ECHO_MIME, FORMAT, atomic_write_json, now, parse_answers, read_answers
@@ -106,3 +109,14 @@ class ScrubTracebacks(CoursePreprocessor):
             if output.get("output_type") == "error":
                 output["traceback"] = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
         return cell, resources
+
+
+class GetGradesAndStatus(GetGrades):
+    """GetGrades for feedback; a graded cell no one has scored yet (a reflection before the trainer
+    grades it) also gets `waiting_for_trainer`. A re-graded cell keeps its manual score: not waiting."""
+
+    def _get_score(self, cell: NotebookNode, resources: dict) -> None:
+        super()._get_score(cell, resources)
+        grade = self.gradebook.find_grade(cell.metadata.nbgrader["grade_id"], self.notebook_id, self.assignment_id,
+                                          self.student_id)
+        cell.metadata.nbgrader["waiting_for_trainer"] = bool(grade.needs_manual_grade and grade.manual_score is None)
