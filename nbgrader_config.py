@@ -93,6 +93,10 @@ c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.ClearHiddenTests",
     "graders.grading.nbgrader_hooks.ScrubTracebacks",
 ]
+# The formgrader's submission view shows a learner's reflection as text, never as HTML or markdown.
+# (Feedback pages escape it in their own template, so its exporter runs no such step.)
+c.HTMLExporter.preprocessors = ["graders.grading.nbgrader_hooks.LearnerTextAsText"]
+c.GenerateFeedback.HTMLExporter.preprocessors = []
 # The learners' page: graders/publish/templates/feedback/learner.html.j2 extends nbgrader's feedback/index.html.j2
 # (next on the path). Scoped to GenerateFeedback's own exporter (nbgrader makes it with parent=GenerateFeedback),
 # so it applies however feedback is made (CLI, API, the formgrader's button) and never to the formgrader's

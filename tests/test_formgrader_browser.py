@@ -17,7 +17,7 @@ import pytest
 from graders.course.course import Course
 from graders.grading.build import build
 from graders.grading.cohort import grade_cohort
-from graders.trainer.demo import REFLECTION, make_cohort
+from graders.trainer.demo import REFLECTION, make_cohort, submit
 from tests.browser import LabServer, free_port, launch, needs_browser, screenshot
 from tests.conftest import ROOT, copy_course
 
@@ -165,3 +165,24 @@ def test_a_rubric_score_typed_in_the_formgrader_reaches_gradebook_report_and_fee
     assert all(o.graded for o in grade_cohort(course, jobs=1))
     feedback = page_file.read_text()
     assert "2 of 3 points" in feedback and "Not graded yet" not in feedback
+
+
+MARKUP_LEARNER = "learner-markup"
+MARKUP = ('My plan: <b id="learner-bold">tell the client</b> <img id="learner-img" src="x" '
+          'onerror="document.title=\'ran\'"> and [read this](http://example.org/elsewhere).')
+
+
+def test_a_reflection_with_markup_shows_as_text_in_the_formgrader(course: Course, server: FormgraderServer,
+                                                                    page) -> None:
+    submit(course, MARKUP_LEARNER, MODULE, None, MARKUP)
+    assert all(o.graded for o in grade_cohort(course, jobs=1))
+    with course.gradebook() as gb:
+        notebook_id = gb.find_submission_notebook(MODULE, MODULE, MARKUP_LEARNER).id
+    page.goto(server.formgrader(f"/submissions/{notebook_id}/"))
+    page.wait_for_function("() => window.formgrader && formgrader.grades?.loaded")
+    assert ERROR not in page.inner_text("body")
+    assert page.locator("#learner-bold, #learner-img").count() == 0  # no element of the learner's was made
+    assert page.locator('a[href*="example.org"]').count() == 0  # and no link of theirs to follow
+    assert page.title() != "ran"
+    assert " ".join(MARKUP.split()) in " ".join(page.inner_text("body").split())  # shown as they wrote it
+    screenshot(page, "formgrader-markup-reflection")

@@ -6,12 +6,15 @@
 - StashEcho / RestoreResponses: if a submission's response file is missing or
   unreadable, it is rebuilt from the copy the player echoed into the notebook.
 - ScrubTracebacks: feedback shows an error's name and message, not its traceback.
+- LearnerTextAsText: the formgrader shows a learner's reflection as plain text, never as HTML or
+  markdown (no markup runs, no link to follow in a trainer's browser).
 - GetGradesAndStatus: nbgrader's GetGrades, plus whether a cell still waits for the trainer, so
   feedback says "Not graded yet" for a reflection instead of "0 points".
 """
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from nbformat import NotebookNode
@@ -108,6 +111,17 @@ class ScrubTracebacks(CoursePreprocessor):
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
                 output["traceback"] = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
+        return cell, resources
+
+
+class LearnerTextAsText(CoursePreprocessor):
+    """A learner's written answers (nbgrader solution cells in markdown) become escaped text in one
+    HTML line: markdown is not applied inside it, so no tag, script or link of theirs is rendered."""
+
+    def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int) -> tuple[NotebookNode, dict]:
+        if cell.cell_type == "markdown" and cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
+            text = html.escape(cell.source).replace("\r", "").replace("\n", "<br>")
+            cell.source = f'<div class="learner-text" style="white-space: pre-wrap">{text}</div>'
         return cell, resources
 
 
