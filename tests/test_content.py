@@ -58,7 +58,7 @@ def taught_text(path: Path) -> list[str]:
 
 
 NOTEBOOKS = [COURSE.source_notebook(m) for m in MODULES]
-CLIENT_HANDOUTS = sorted((COURSE.curriculum_dir / "client-handouts").glob("*.md"))
+CLIENT_HANDOUTS = sorted((COURSE.root / "client-handouts").glob("*.md"))
 
 
 # -- each module's shape and practice ------------------------------------------------------

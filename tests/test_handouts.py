@@ -16,13 +16,16 @@ import yaml
 
 from graders.content.authoring import module_notebook, prose
 from graders.content.schema import Scenario
-from graders.course.course import Course
+from graders.course.course import PLAY_CALL, Course
 from graders.publish.gate import check
 from graders.publish.handouts import build_handouts
-from tests.browser import CHROMIUM, launch, needs_browser
+from tests.browser import CHROMIUM, clipped_text, course_slugs, launch, needs_browser, screenshot, what_a_person_reads
 from tests.conftest import ROOT, copy_course
 
 CANARY = "CANARY-41c7-HANDOUT-KEY"
+LIVE_ONLY_WORDS = ("Run all cells", "Ctrl+S", "File > Save", "save themselves", "How this module works")
+STAFF_WORDS = ("Training, not legal advice", "Legal content reviewed", "reviewed on", "Trainer")
+CLIENT_PAGE = "what-stays-private"
 
 
 def add_canary_module(root: Path) -> None:
@@ -63,8 +66,9 @@ def test_default_site_has_no_key_and_the_trainer_edition_has_it_marked(sites: di
 
 
 def test_every_page_is_branded_and_dated(sites: dict[str, Path]) -> None:
-    settings = Course(sites["course"]).settings
-    for page in sites["default"].glob("*.html"):
+    course = Course(sites["course"])
+    settings = course.settings
+    for page in [sites["default"] / f"{name}.html" for name in ["index", *course.modules]]:  # not client handouts
         text = page.read_text()
         assert settings.clinic.name in text and "Training, not legal advice" in text, page.name
         assert f"reviewed on {settings.legal_review_date}" in text, page.name
@@ -82,6 +86,14 @@ def test_pdf_without_chromium_says_what_to_install(tmp_path: Path) -> None:
     assert run.returncode == 1
     assert "apt-get install chromium" in " ".join(run.stderr.split())
     assert not (root / "build" / "handouts").exists()  # it stops before writing anything
+
+
+def test_client_handouts_live_outside_nbgrader_source_folder(sites: dict[str, Path]) -> None:
+    """nbgrader's formgrader lists every folder in curriculum/ as an assignment: only modules belong there."""
+    course = Course(sites["course"])
+    assert {p.name for p in course.curriculum_dir.iterdir() if p.is_dir()} == set(course.modules)
+    assert (sites["course"] / "client-handouts" / f"{CLIENT_PAGE}.md").is_file()  # copied with the sources
+    assert (sites["default"] / f"{CLIENT_PAGE}.html").is_file()
 
 
 def test_publish_gate_passes_the_real_course() -> None:
@@ -119,7 +131,7 @@ def test_publish_gate_refuses_a_client_handout_above_grade_eight(tmp_path: Path)
             "necessitated by statutory obligations are adjudicated in consultation with institutional "
             "counsel, whose determinations supersede individualized preferences regarding informational "
             "dissemination.\n")
-    (root / "curriculum" / "client-handouts" / "hard.md").write_text(hard)
+    (root / "client-handouts" / "hard.md").write_text(hard)
     problems = check(root)
     assert any("hard.md: reads at US grade" in p and "grade 8 or below" in p for p in problems), problems
 
@@ -203,3 +215,72 @@ def test_pdfs_print_with_titles_and_no_key(sites: dict[str, Path]) -> None:
         title = nbformat.read(course.source_notebook(module), as_version=4).cells[0].source.splitlines()[0][2:]
         assert " ".join(title.split()) in text, module
         assert CANARY not in text and "Training, not legal advice" in text
+    client = " ".join(subprocess.run(["pdftotext", str(sites["default"] / f"{CLIENT_PAGE}.pdf"), "-"],
+                                     capture_output=True, text=True, check=True).stdout.split())
+    assert course.settings.clinic.name in client, client[:300]
+    assert [w for w in STAFF_WORDS if w in client] == [], client  # printed footers too
+
+
+@needs_browser
+def test_every_page_reads_right_to_a_person(browser, sites: dict[str, Path]) -> None:
+    """Visible text only: no markup shown as text, no jargon or ids, nothing cut off, and none of the live
+    module's instructions (run, click, save) on paper. A screenshot of each page lands in tests/artifacts/."""
+    slugs = course_slugs(sites["course"])
+    problems: list[str] = []
+    for site in ("default", "answers"):
+        for page_file in sorted(sites[site].glob("*.html")):
+            page, _, _ = open_offline(browser, page_file)
+            screenshot(page, f"handout-{site}-{page_file.stem}")
+            text = page.inner_text("body")
+            found = what_a_person_reads(page, slugs) + [f"cut off: {c}" for c in clipped_text(page)]
+            found += [f"live-only instruction shown: {w!r}" for w in LIVE_ONLY_WORDS if w in text]
+            problems += [f"{site}/{page_file.name}: {f}" for f in found]
+            page.context.close()
+    assert problems == [], "\n".join(problems[:40])
+
+
+def played_ids(course: Course, module: str) -> list[str]:
+    nb = nbformat.read(course.source_notebook(module), as_version=4)
+    return [i for cell in nb.cells if cell.cell_type == "code" for i in PLAY_CALL.findall(cell.source)]
+
+
+@needs_browser
+def test_scenarios_print_as_headings_and_lists_of_boxes_to_tick(browser, sites: dict[str, Path]) -> None:
+    course = Course(sites["course"])
+    scenarios = course.scenarios()
+    for site in ("default", "answers"):
+        for module in course.modules:
+            played = [scenarios[i] for i in played_ids(course, module)]
+            page, _, _ = open_offline(browser, sites[site] / f"{module}.html")
+            headings = [" ".join(h.split()) for h in page.locator("h3").all_inner_texts()]
+            assert [s.title for s in played if s.title not in headings] == [], f"{site}/{module}: {headings}"
+            boxes = page.locator(".course-scenario li").all_inner_texts()
+            assert len(boxes) == sum(len(step.options) for s in played for step in s.steps), f"{site}/{module}"
+            assert all(b.startswith("\u2610") for b in boxes), f"{site}/{module}: {boxes[:3]}"  # an empty box
+            assert page.locator(".write-lines").count() == 1, f"{site}/{module}: no lines for the reflection"
+            assert "How to use this handout" in page.locator("h2").all_inner_texts(), f"{site}/{module}"
+            page.context.close()
+
+
+@needs_browser
+def test_client_handout_speaks_for_the_clinic_and_module_handouts_for_the_training(browser,
+                                                                                 sites: dict[str, Path]) -> None:
+    course = Course(sites["course"])
+    clinic = course.settings.clinic
+    page, _, _ = open_offline(browser, sites["default"] / f"{CLIENT_PAGE}.html")
+    text = page.inner_text("body")
+    assert clinic.name in text and clinic.contact in text, text[:300]
+    assert page.get_by_role("img", name=f"{clinic.name} logo").is_visible()
+    assert re.search(r"\b(January|February|March|April|May|June|July|August|September|October|November|"
+                     r"December) \d{1,2}, \d{4}\b", text), "no date a client can read"
+    assert [w for w in STAFF_WORDS if w in text] == [], "staff-training wording on a client page"
+    page.context.close()
+    # A page marked "Trainer answer edition" must never reach a client: client handouts print from the default site.
+    assert not (sites["answers"] / f"{CLIENT_PAGE}.html").exists()
+    for site in ("default", "answers"):
+        for module in course.modules:
+            page, _, _ = open_offline(browser, sites[site] / f"{module}.html")
+            text = page.inner_text("body")
+            assert "Training, not legal advice" in text, f"{site}/{module}"
+            assert f"reviewed on {course.settings.legal_review_date}" in text, f"{site}/{module}"
+            page.context.close()

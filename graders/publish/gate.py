@@ -74,8 +74,12 @@ def reading_grade(markdown: str) -> float:
     return float(textstat.flesch_kincaid_grade(plain_text(markdown)))
 
 
+CLIENT_HANDOUTS_DIR = "client-handouts"  # top level: every folder in curriculum/ is an nbgrader assignment
+
+
 def client_handouts(course_root: Path) -> list[Path]:
-    return sorted((course_root / "curriculum" / "client-handouts").glob("*.md"))
+    """The client handouts (Markdown, for clients to read), in name order."""
+    return sorted((course_root / CLIENT_HANDOUTS_DIR).glob("*.md"))
 
 
 def check(course_root: Path) -> list[str]:

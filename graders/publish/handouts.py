@@ -1,7 +1,9 @@
 """`course handouts`: every module as an offline HTML handout, all in one nbconvert process.
 
-The default edition is for learners and clients: no code, no key. `--with-answers` writes a
-separate trainer edition (build/handouts-answers/) with the keys, rationales and trainer notes,
+The default edition is for learners and clients: no code, no key, none of the live module's
+run-and-save instructions. Client handouts (client-handouts/*.md) carry the clinic's own header
+and footer, with no staff-training wording. `--with-answers` writes a separate trainer edition
+(build/handouts-answers/) of the module handouts with the keys, rationales and trainer notes,
 marked on every page. `--pdf` prints each page with the system's Chromium. Nothing is written
 while the publish gate (graders/publish/gate.py) finds a problem.
 """
@@ -11,8 +13,10 @@ from __future__ import annotations
 import base64
 import html
 import mimetypes
+import re
 import shutil
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 import nbformat
@@ -28,12 +32,30 @@ from graders.publish.gate import client_handouts
 from graders.publish.pages import TEMPLATES, render_page
 from graders.publish.pdf import find_chromium, print_to_pdf
 
-PAGE_BREAK_BEFORE = ("how-it-works", "teach-", "reflection-prompt", "trainer-notes", "key-points", "sources")
-WRITE_LINES = '<div class="write-lines" aria-label="Space to write your answer">' + "<div></div>" * 6 + "</div>"
+PAGE_BREAK_BEFORE = ("teach-", "reflection-prompt", "trainer-notes", "key-points", "sources")
+HOW_IT_WORKS = "how-it-works"  # grade_id of the live module's note on running, clicking and saving
+WRITE_LINES = ('<div class="write-lines" role="img" aria-label="Lines to write your answer on">'
+               + "<div></div>" * 6 + "</div>")
+QUOTED = re.compile(r'"([^"\n]+)"')
+TEMPLATE_DIR = TEMPLATES / "handout"
+PAGE_TEMPLATES = {"modules": "index.html.j2", "clients": "client.html.j2"}
 
 
 def html_cell(markup: str):
-    return new_raw_cell(markup, metadata={"format": "text/html"})
+    """A raw cell of HTML: nbconvert reads its `raw_mimetype`; the handout template writes it as it is."""
+    return new_raw_cell(markup, metadata={"raw_mimetype": "text/html"})
+
+
+@cache
+def paper_how_it_works() -> str:
+    """What replaces "How this module works" on paper: read, tick the boxes, write on the lines."""
+    return (TEMPLATE_DIR / "how-it-works-on-paper.md").read_text(encoding="utf-8")
+
+
+def options_by_text(scenario: Scenario, note: str) -> str:
+    """A trainer note with each quoted option id ("tell-parent-only") replaced by that option's words."""
+    texts = {o.id: o.text for step in scenario.steps for o in step.options}
+    return QUOTED.sub(lambda m: f'"{texts.get(m.group(1), m.group(1))}"', note)
 
 
 def answer_html(scenario: Scenario) -> str:
@@ -43,7 +65,8 @@ def answer_html(scenario: Scenario) -> str:
     for number, step in enumerate(scenario.steps, start=1):
         items = "".join(f'<li>{"✔ <strong>keyed</strong>" if o.correct else "✘"} {html.escape(o.text)}'
                         f"<br><em>Why:</em> {html.escape(o.rationale.strip())}</li>" for o in step.options)
-        note = f"<p><em>Trainer note:</em> {html.escape(step.trainer_note.strip())}</p>" if step.trainer_note else ""
+        note = (f"<p><em>Trainer note:</em> {html.escape(options_by_text(scenario, step.trainer_note.strip()))}</p>"
+                if step.trainer_note else "")
         parts.append(f"<p><strong>Decision {number}.</strong> {html.escape(step.prompt)} "
                      f"({'practice, not graded' if scenario.practice else f'{step.points:g} points'}; "
                      f"sources: {html.escape('; '.join(step.citations))})</p>"
@@ -54,7 +77,8 @@ def answer_html(scenario: Scenario) -> str:
 
 def handout_cells(nb, scenarios: dict[str, Scenario], with_answers: bool = False) -> None:
     """Scenario cells become static text (with the key only in the trainer edition); code and
-    tests go; trainer notes stay only in the trainer edition; reflections become lines to write on."""
+    tests go; trainer notes stay only in the trainer edition; reflections become lines to write on;
+    the note on running and saving the live module becomes one on using the page."""
     cells = []
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
@@ -70,17 +94,20 @@ def handout_cells(nb, scenarios: dict[str, Scenario], with_answers: bool = False
         if cell.cell_type == "markdown" and meta.get("solution"):
             cells.append(html_cell(WRITE_LINES))
             continue
+        if meta.get("grade_id") == HOW_IT_WORKS:
+            cell.source = paper_how_it_works()
         if str(meta.get("grade_id", "")).startswith(PAGE_BREAK_BEFORE):
             cell.metadata.setdefault("tags", []).append("page-break")  # a new printed page per section
         cells.append(cell)
     nb.cells = cells
 
 
-def exporter():
+def exporter(template_file: str):
     from nbconvert import HTMLExporter
 
     return HTMLExporter(
         template_name="handout",
+        template_file=template_file,
         extra_template_basedirs=[str(TEMPLATES)],
         exclude_input=True,
         exclude_input_prompt=True,
@@ -118,6 +145,44 @@ def index_page(course: Course, modules: list[tuple[str, str]], clients: list[tup
                        built=built, edition=edition, logo=logo)
 
 
+def long_date(iso: str) -> str:
+    """2026-12-01 as a client reads it: December 1, 2026."""
+    day = date.fromisoformat(iso)
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def page_resources(course: Course, built: str, edition: str) -> dict[str, dict]:
+    """What the templates show, for each kind of page: module handouts speak for the training
+    (training, not legal advice; the review date), client handouts for the clinic alone."""
+    s = course.settings
+    staff_footer = f"{s.clinic.name} · Training, not legal advice · legal content reviewed on {s.legal_review_date}"
+    client_footer = " · ".join(part for part in (s.clinic.name, s.clinic.contact, long_date(built)) if part)
+    shared = {"title": s.title, "clinic": s.clinic.name, "contact": s.clinic.contact,
+              "reviewed": s.legal_review_date, "built": built, "client_date": long_date(built),
+              "edition": edition, "edition_css": css_string(edition), "logo": logo_uri(course)}
+    return {"modules": {**shared, "footer_css": css_string(staff_footer)},
+            "clients": {**shared, "edition": "", "edition_css": "", "footer_css": css_string(client_footer)}}
+
+
+def handout_sources(course: Course, with_answers: bool) -> list[tuple[str, str, nbformat.NotebookNode]]:
+    """(kind, name, notebook) for every page: the modules, then (not in the trainer edition) the client handouts."""
+    sources = [("modules", m, nbformat.read(course.source_notebook(m), as_version=4)) for m in course.modules]
+    if not with_answers:  # no key in them, and a client must never get a page marked for trainers
+        sources += [("clients", p.stem, new_notebook(cells=[new_markdown_cell(p.read_text(encoding="utf-8"))]))
+                    for p in client_handouts(course.root)]
+    return sources
+
+
+def write_pdfs(dest: Path) -> None:
+    files = sorted(dest.glob("*.html"))
+    with progress_bar() as bar:
+        task = bar.add_task("PDF", total=len(files), note="")
+        for page in files:
+            bar.update(task, note=page.name)
+            print_to_pdf(page)
+            bar.advance(task)
+
+
 def build_handouts(course: Course, dest: Path | None = None, with_answers: bool = False, pdf: bool = False) -> Path:
     """Write the handout site (after the publish gate passes); return its index page."""
     problems = publish_gate(course.root)
@@ -130,38 +195,25 @@ def build_handouts(course: Course, dest: Path | None = None, with_answers: bool 
     dest.mkdir(parents=True)
     scenarios = course.scenarios()
     built = date.today().isoformat()
-    s = course.settings
     edition = "Trainer answer edition: contains the answer key. Do not give to learners." if with_answers else ""
-    logo = logo_uri(course)
-    footer = f"{s.clinic.name} · Training, not legal advice · legal content reviewed on {s.legal_review_date}"
-    resources = {"course": {"title": s.title, "clinic": s.clinic.name, "contact": s.clinic.contact,
-                            "reviewed": s.legal_review_date, "built": built, "edition": edition,
-                            "logo": logo, "footer_css": css_string(footer),
-                            "edition_css": css_string(edition)}}
-    html_exporter = exporter()
+    resources = page_resources(course, built, edition)
+    exporters = {kind: exporter(template) for kind, template in PAGE_TEMPLATES.items()}
     pages: dict[str, list[tuple[str, str]]] = {"modules": [], "clients": []}
-    clients = client_handouts(course.root)
+    sources = handout_sources(course, with_answers)
     with progress_bar() as bar:
-        task = bar.add_task("Handouts", total=len(course.modules) + len(clients), note="")
-        sources = [("modules", m, nbformat.read(course.source_notebook(m), as_version=4)) for m in course.modules]
-        sources += [("clients", p.stem, new_notebook(cells=[new_markdown_cell(p.read_text(encoding="utf-8"))]))
-                    for p in clients]
+        task = bar.add_task("Handouts", total=len(sources), note="")
         for kind, name, nb in sources:
             bar.update(task, note=name)
             handout_cells(nb, scenarios, with_answers)
             title = notebook_title(nb, name)
-            body, _ = html_exporter.from_notebook_node(nb, resources={**resources, "metadata": {"name": title}})
+            body, _ = exporters[kind].from_notebook_node(nb, resources={"course": resources[kind],
+                                                                       "metadata": {"name": title}})
             (dest / f"{name}.html").write_text(body, encoding="utf-8")
             pages[kind].append((f"{name}.html", title))
             bar.advance(task)
     index = dest / "index.html"
-    index.write_text(index_page(course, pages["modules"], pages["clients"], built, edition, logo), encoding="utf-8")
+    index.write_text(index_page(course, pages["modules"], pages["clients"], built, edition,
+                                resources["modules"]["logo"]), encoding="utf-8")
     if pdf:
-        files = sorted(dest.glob("*.html"))
-        with progress_bar() as bar:
-            task = bar.add_task("PDF", total=len(files), note="")
-            for page in files:
-                bar.update(task, note=page.name)
-                print_to_pdf(page)
-                bar.advance(task)
+        write_pdfs(dest)
     return index
