@@ -169,14 +169,20 @@ def report(root: Path | None, out: Path | None) -> None:
 @click.option("--no-pdf", is_flag=True, help="HTML only (PDFs need the system's Chromium).")
 def certificates(root: Path | None, no_pdf: bool) -> None:
     """A one-page completion certificate (HTML, and PDF where Chromium is installed) for every
-    learner who passed every module listed in course.yaml, each with a verification code."""
-    from graders.trainer.certificates import issue
+    learner who passed every module listed in course.yaml, each with a verification code, and
+    verify.html beside them: an offline page where the clinic's office types a code to check it."""
+    from graders.trainer.certificates import VERIFY_PAGE, issue
 
     course = open_course(root)
-    pages = issue(course, pdf=not no_pdf)
+    try:
+        pages = issue(course, pdf=not no_pdf)
+    except CourseError as err:
+        raise click.ClickException(str(err)) from None
     pdfs = sum(p.with_suffix(".pdf").exists() for p in pages)
-    console.print(f"{len(pages)} certificate(s) in {course.build_dir / 'certificates'}"
+    folder = course.build_dir / "certificates"
+    console.print(f"{len(pages)} certificate(s) in {folder}"
                   + (f" ({pdfs} as PDF)" if pdfs else " (HTML only: no chromium found for PDFs)" if pages else ""))
+    console.print(f"To check a code without a terminal, open {folder / VERIFY_PAGE}")
 
 
 @main.command()

@@ -12,13 +12,22 @@ from pathlib import Path
 import pytest
 import yaml
 
+from graders.content.scenarios import load_concepts
 from graders.content.schema import key_answers
 from graders.course.course import Course
 from graders.grading.build import build
 from graders.grading.cohort import grade_cohort
+from graders.trainer.certificates import VERIFY_PAGE
 from graders.trainer.demo import submit, wrong_answers
-from graders.trainer.report import build_report
-from tests.conftest import copy_course
+from graders.trainer.report import (
+    ModuleResult,
+    build_report,
+    concept_label,
+    number_text,
+    percent_text,
+    points_text,
+)
+from tests.conftest import ROOT, copy_course
 
 MODULES = ["duty-to-protect", "legal-requests"]
 
@@ -60,8 +69,10 @@ def test_report_gives_each_learner_a_status_against_mastery(graded: Course) -> N
         assert float(rows["ben", module]["score"]) == 0
         assert rows["ben", module]["status"] == "not yet passed"
     page = (graded.build_dir / "report" / "index.html").read_text()
-    cy_row = re.search(r"<th scope=\"row\">cy</th>.*?</tr>", page, re.S).group(0)
-    assert "legal-requests" in cy_row.split("</td>")[-2]  # the Missing column names it
+    cy_row = re.search(r"<th scope=\"row\" title=\"learner id: cy\">cy</th>(.*?)</tr>", page, re.S).group(1)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", cy_row, re.S)
+    assert "not submitted" in cells[MODULES.index("legal-requests")]  # the module cy never submitted
+    assert "not submitted" not in cells[MODULES.index("duty-to-protect")]
 
 
 def test_report_finds_the_most_chosen_wrong_option_per_step(graded: Course) -> None:
@@ -76,6 +87,32 @@ def test_report_finds_the_most_chosen_wrong_option_per_step(graded: Course) -> N
               if s.module in MODULES and not s.practice and scenario.concepts[0] in s.concepts]
     learners = {"duty-to-protect": 3, "legal-requests": 2}
     assert int(concepts[scenario.concepts[0]]["graded"]) == sum(learners[s.module] * len(s.steps) for s in tagged)
+
+
+def test_scores_read_the_way_people_read_them() -> None:
+    assert [number_text(x) for x in (5.01, 12.5, 19.96, 24.0, 0.0, 2 / 3)] == ["5", "12.5", "19.9", "24", "0", "0.6"]
+    assert points_text(5.01, 24) == "5 of 24 points" and points_text(1, 1) == "1 of 1 point"
+    assert [percent_text(x) for x in (0.796, 0.29, 0.8, 1.0)] == ["79%", "29%", "80%", "100%"]  # never up to a pass
+
+
+def test_concept_tags_read_as_labels_spelled_as_their_descriptions_spell_them() -> None:
+    concepts = load_concepts(ROOT / "scenarios")
+    expected = {"hipaa-permitted-disclosure": "HIPAA permitted disclosure",
+                "nevada-duty-trigger": "Nevada duty trigger", "sud-records-part-2": "SUD records Part 2",
+                "csec-reporting": "CSEC reporting",
+                "duty-to-protect": "Duty to protect", "tarasoff": "Tarasoff"}
+    assert {c: concept_label(c, concepts[c]) for c in expected} == expected
+    assert concept_label("a-new-tag") == "A new tag"  # no description: the words of the tag
+
+
+def test_awaiting_rubric_grading_only_while_the_rubric_could_still_make_it_pass() -> None:
+    def result(score: float, max_score: float, ungraded: float) -> ModuleResult:
+        return ModuleResult("x", "m", score, max_score, ungraded > 0, "", ungraded)
+
+    assert result(20, 23, 3).status(0.8) == "passed"
+    assert result(18, 23, 3).status(0.8) == "awaiting rubric grading"  # 21 of 23 once graded in full
+    assert result(0, 24, 3).status(0.8) == "not yet passed"  # no rubric score can lift it to 80%
+    assert result(18, 23, 0).status(0.8) == "not yet passed"
 
 
 def test_report_page_is_offline_with_charts_and_text_alternatives(graded: Course) -> None:
@@ -103,7 +140,7 @@ def test_retake_feedback_says_what_to_review_but_never_the_answers(graded: Cours
 def test_certificate_code_verifies_and_a_forged_one_does_not(graded: Course) -> None:
     done = run_cli("certificates", "--root", str(graded.root), "--no-pdf")
     assert done.returncode == 0, done.stderr
-    pages = sorted((graded.build_dir / "certificates").glob("*.html"))
+    pages = sorted(p for p in (graded.build_dir / "certificates").glob("*.html") if p.name != VERIFY_PAGE)
     assert [p.stem for p in pages] == ["ada"]  # ben did not pass; cy is missing a module
     page = pages[0].read_text()
     code = re.search(r'class="code">([A-Z2-7]{4}(?:-[A-Z2-7]{4}){3})<', page).group(1)

@@ -5,6 +5,11 @@ threshold). The verification code is an HMAC of what the certificate states (cou
 learner, each module's score and date), keyed with a secret kept beside the course
 (.certificate-key, never committed). `course verify CODE` recomputes the codes from the
 gradebook: a code verifies only if the gradebook still shows exactly what was certified.
+
+Beside the certificates, verify.html lets a clinic's office check a code in a browser, offline.
+It holds no code and no name: each certificate is an entry found by a hash of its code and sealed
+with a key stream drawn from the code, so only someone who has the code can read what it certifies,
+and the page gives no way to make a code that verifies.
 """
 
 from __future__ import annotations
@@ -17,14 +22,17 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
-from graders.course.course import Course
+from graders.course.course import Course, CourseError
+from graders.publish.handouts import logo_uri
 from graders.publish.pages import render_page
 from graders.publish.pdf import NoChromium, print_to_pdf
-from graders.trainer.report import collect
+from graders.trainer.report import Report, collect, percent_text, points_text, required_modules
 
 KEY_FILE = ".certificate-key"
+VERIFY_PAGE = "verify.html"  # beside the certificates: a clinic's office checks a code there
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,7 @@ class Certificate:
     learner: str
     modules: tuple[tuple[str, float, float, str], ...]  # (module, score, max, date)
     code: str
+    name: str = ""  # from the gradebook's student table; the learner id where it has no name
 
 
 def secret_key(course: Course) -> bytes:
@@ -49,11 +58,10 @@ def make_code(key: bytes, statement: dict) -> str:
     return "-".join(text[i:i + 4] for i in range(0, 16, 4))
 
 
-def earned(course: Course) -> list[Certificate]:
-    """A certificate for every learner who passed every module course.yaml lists."""
-    report = collect(course)
+def certificates_in(course: Course, report: Report) -> list[Certificate]:
+    """A certificate for every learner in `report` who passed every module course.yaml lists."""
     key, settings = secret_key(course), course.settings
-    required = settings.modules or course.modules
+    required = required_modules(course)
     out = []
     for learner in report.learners:
         if not report.passed_all(learner, required):
@@ -62,8 +70,12 @@ def earned(course: Course) -> list[Certificate]:
                          report.results[learner, m].timestamp) for m in required)
         statement = {"course": settings.course_id, "version": settings.version, "learner": learner,
                      "modules": [list(m) for m in modules]}
-        out.append(Certificate(learner, modules, make_code(key, statement)))
+        out.append(Certificate(learner, modules, make_code(key, statement), report.name(learner)))
     return out
+
+
+def earned(course: Course) -> list[Certificate]:
+    return certificates_in(course, collect(course))
 
 
 def verify(course: Course, code: str) -> Certificate | None:
@@ -74,17 +86,80 @@ def verify(course: Course, code: str) -> Certificate | None:
     return None
 
 
+# -- what a person reads ---------------------------------------------------------------------------
+
+
+def date_text(iso: str) -> str:
+    """'2026-11-20' -> 'November 20, 2026' (as it is, if it is not a date)."""
+    try:
+        day = date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def module_rows(certificate: Certificate, report: Report) -> list[dict[str, str]]:
+    """Each certified module as it is shown: title, score in points, percentage, date."""
+    return [{"module": m, "title": report.title(m), "points": points_text(score, top),
+             "percent": percent_text(score / top if top else 0.0), "date": date_text(day)}
+            for m, score, top, day in certificate.modules]
+
+
+# -- the offline verification page -----------------------------------------------------------------
+
+
+def lookup_id(code: str) -> str:
+    """Where a code's entry is filed on the verification page: a hash, from which no code can be found."""
+    return hashlib.sha256(f"lookup:{code}".encode()).hexdigest()
+
+
+def key_stream(code: str, length: int) -> bytes:
+    """SHA-256 of 'seal:CODE:0', 'seal:CODE:1', ... joined: as long as the entry it seals."""
+    blocks = (hashlib.sha256(f"seal:{code}:{i}".encode()).digest() for i in range(-(-length // 32)))
+    return b"".join(blocks)[:length]
+
+
+def seal(code: str, entry: dict) -> str:
+    """The entry as JSON, readable only with the code (the page's script undoes this)."""
+    plain = json.dumps(entry, ensure_ascii=False).encode()
+    return base64.b64encode(bytes(a ^ b for a, b in zip(plain, key_stream(code, len(plain)), strict=True))).decode()
+
+
+def sealed_entries(course: Course, certificates: list[Certificate], report: Report) -> dict[str, str]:
+    settings = course.settings
+    return {lookup_id(c.code): seal(c.code, {"name": c.name, "course": settings.title, "version": settings.version,
+                                             "modules": module_rows(c, report)})
+            for c in certificates}
+
+
+def verify_page(course: Course, certificates: list[Certificate], report: Report) -> str:
+    return render_page("certificate", "verify.html.j2", course=course.settings, logo=logo_uri(course),
+                       entries=sealed_entries(course, certificates, report), made=date_text(date.today().isoformat()))
+
+
+# -- writing them ----------------------------------------------------------------------------------
+
+
 def issue(course: Course, out: Path | None = None, pdf: bool = True) -> list[Path]:
-    """One HTML page (and a PDF where Chromium is present) per certificate earned."""
+    """One HTML page (and a PDF where Chromium is present) per certificate earned, and the
+    verification page beside them. Returns the certificates' pages."""
     out = out or course.build_dir / "certificates"
     out.mkdir(parents=True, exist_ok=True)
-    pages = []
-    for certificate in earned(course):
+    report = collect(course)
+    certificates = certificates_in(course, report)
+    if any(f"{c.learner}.html" == VERIFY_PAGE for c in certificates):
+        raise CourseError(f"a learner's id would overwrite the verification page {VERIFY_PAGE}: rename that learner")
+    logo, pages = logo_uri(course), []
+    for certificate in certificates:
         page = out / f"{certificate.learner}.html"
-        page.write_text(render_page("certificate", "certificate.html.j2", course=course.settings, c=certificate),
+        page.write_text(render_page("certificate", "certificate.html.j2", course=course.settings, c=certificate,
+                                    rows=module_rows(certificate, report), logo=logo,
+                                    mastery=percent_text(course.settings.mastery), verify_page=VERIFY_PAGE,
+                                    reviewed=date_text(course.settings.legal_review_date)),
                         encoding="utf-8")
         pages.append(page)
         if pdf:
             with contextlib.suppress(NoChromium):
                 print_to_pdf(page)
+    (out / VERIFY_PAGE).write_text(verify_page(course, certificates, report), encoding="utf-8")
     return pages
