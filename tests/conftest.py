@@ -22,3 +22,16 @@ def copy_course(dest: Path) -> Path:
 @pytest.fixture
 def course_dir(tmp_path: Path) -> Path:
     return copy_course(tmp_path / "course")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Playwright, offline, shared by one test module's pages."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import launch
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        yield browser
+        browser.close()

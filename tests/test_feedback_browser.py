@@ -18,7 +18,7 @@ from graders.course.course import Course
 from graders.grading.build import build
 from graders.grading.cohort import grade_cohort
 from graders.trainer.demo import submit
-from tests.browser import clipped_text, course_slugs, launch, needs_browser, screenshot, what_a_person_reads
+from tests.browser import clipped_text, course_slugs, needs_browser, screenshot, what_a_person_reads
 from tests.conftest import copy_course
 
 pytestmark = needs_browser
@@ -59,16 +59,6 @@ def courses(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Course]:
     assert done.returncode == 0, done.stderr[-2000:]
     retakes = graded_course(copy_course(tmp_path_factory.mktemp("feedback-retakes") / "course"), retakes=True)
     return {"normal": normal, "retakes": retakes}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = launch(p)
-        yield browser
-        browser.close()
 
 
 def open_offline(browser, course: Course, learner: str, viewport: dict):

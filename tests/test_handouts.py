@@ -19,7 +19,7 @@ from graders.content.schema import Scenario
 from graders.course.course import PLAY_CALL, Course
 from graders.publish.gate import check
 from graders.publish.handouts import build_handouts
-from tests.browser import CHROMIUM, clipped_text, course_slugs, launch, needs_browser, screenshot, what_a_person_reads
+from tests.browser import CHROMIUM, clipped_text, course_slugs, needs_browser, screenshot, what_a_person_reads
 from tests.conftest import ROOT, copy_course
 
 CANARY = "CANARY-41c7-HANDOUT-KEY"
@@ -139,16 +139,6 @@ def test_publish_gate_refuses_a_client_handout_above_grade_eight(tmp_path: Path)
 # -- in the browser ---------------------------------------------------------------------------------
 
 BLOCKED: list[str] = []
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = launch(p)
-        yield browser
-        browser.close()
 
 
 def open_offline(browser, page_file: Path):

@@ -25,7 +25,6 @@ from tests.browser import (
     block_outside_requests,
     clipped_text,
     course_slugs,
-    launch,
     needs_browser,
     screenshot,
     what_a_person_reads,
@@ -74,16 +73,6 @@ def cohort(tmp_path_factory: pytest.TempPathFactory) -> Course:
     build_report(course)
     issue(course, pdf=True)
     return course
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = launch(p)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
