@@ -73,7 +73,6 @@ def test_jupyterlab_listens_on_localhost_only_and_stays_quiet(tmp_path: Path) ->
     assert "--ServerApp.open_browser=False" in command and "--LabApp.news_url=" in command
     assert f"--ServerApp.root_dir={tmp_path}" in command and command[-1] == str(first)
     assert "--ServerApp.log_level=WARN" in command
-    assert "--KernelManager.transport=ipc" in command  # the learner's kernel is on no TCP port
     settings = json.loads((learner_settings(tmp_path) / "@jupyterlab" / "apputils-extension" /
                            "notification.jupyterlab-settings").read_text())
     assert settings == {"fetchNews": "false", "checkForUpdates": False}

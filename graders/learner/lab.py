@@ -16,13 +16,11 @@ from pathlib import Path
 
 from graders.course.course import Course
 
-# Localhost only, no announcements or update checks from outside hosts; kernels on Unix sockets in
-# the user's runtime folder rather than TCP ports (nothing on the network, no "eavesdropping" warning).
+# Localhost only, no announcements or update checks from outside hosts.
 LAB_FLAGS = [
     "--ServerApp.ip=127.0.0.1",
     "--LabApp.news_url=",
     "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    *(["--KernelManager.transport=ipc"] if os.name != "nt" else []),
 ]
 
 
