@@ -10,9 +10,7 @@ while the publish gate (graders/publish/gate.py) finds a problem.
 
 from __future__ import annotations
 
-import base64
 import html
-import mimetypes
 import re
 import shutil
 from datetime import date
@@ -29,7 +27,7 @@ from graders.course.course import PLAY_CALL, Course, CourseError
 from graders.course.progress import progress_bar
 from graders.publish.gate import check as publish_gate
 from graders.publish.gate import client_handouts
-from graders.publish.pages import TEMPLATES, render_page
+from graders.publish.pages import TEMPLATES, logo_uri, render_page
 from graders.publish.pdf import find_chromium, print_to_pdf
 
 PAGE_BREAK_BEFORE = ("teach-", "reflection-prompt", "trainer-notes", "key-points", "sources")
@@ -127,16 +125,6 @@ def notebook_title(nb, fallback: str) -> str:
 def css_string(text: str) -> str:
     """Text made safe inside a CSS string in double quotes (and inside a <style> element)."""
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3C ").replace("\n", " ")
-
-
-def logo_uri(course: Course) -> str:
-    """The clinic's logo as a data URI, so the page needs no other file."""
-    logo = course.settings.clinic.logo
-    if not logo:
-        return ""
-    path = course.root / logo
-    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode()}"
 
 
 def index_page(course: Course, modules: list[tuple[str, str]], clients: list[tuple[str, str]], built: str,

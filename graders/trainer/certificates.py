@@ -26,8 +26,7 @@ from datetime import date
 from pathlib import Path
 
 from graders.course.course import Course, CourseError
-from graders.publish.handouts import logo_uri
-from graders.publish.pages import render_page
+from graders.publish.pages import logo_uri, render_page
 from graders.publish.pdf import NoChromium, print_to_pdf
 from graders.trainer.report import Report, collect, percent_text, points_text, required_modules
 
