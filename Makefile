@@ -27,7 +27,7 @@ lint: $(VENV)/.installed
 check build grade handouts: $(VENV)/.installed
 	$(BIN)/course $@
 
-lab: $(VENV)/.installed  ## learners on one machine: JupyterLab on the released modules, localhost only
+lab: $(VENV)/.installed  ## learners on one machine: the start page and each module as a page (Voilà), localhost only
 	$(BIN)/course lab
 
 formgrader: $(VENV)/.installed  ## trainers: nbgrader's formgrader in JupyterLab, localhost only

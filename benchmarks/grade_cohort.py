@@ -33,11 +33,14 @@ def run(args: list[str], cwd: Path) -> float:
 
 
 def grades(root: Path) -> list[tuple]:
+    """Every decision's automatic score. (Reflections are the trainer's to grade; plain nbgrader
+    cannot see one written on the module page, which lives in the response file.)"""
     from graders.course.course import Course
 
     with Course(root).gradebook() as gb:
         return sorted((sub.student.id, a.name, g.name, g.auto_score)
-                      for a in gb.assignments for sub in a.submissions for nb in sub.notebooks for g in nb.grades)
+                      for a in gb.assignments for sub in a.submissions for nb in sub.notebooks for g in nb.grades
+                      if g.cell.cell_type == "code")
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["play", "grade", "start"]
+__all__ = ["play", "grade", "start", "reflect", "finish"]
 __version__ = "0.1.0"
 
 
@@ -24,6 +24,20 @@ def play(scenario_id: str) -> Any:
     from graders.learner.player import play as _play
 
     return _play(scenario_id)
+
+
+def reflect(module: str, grade_id: str) -> None:
+    """Show a written reflection as a text area; the text saves itself as the learner types."""
+    from graders.learner.player import reflect as _reflect
+
+    _reflect(module, grade_id)
+
+
+def finish(module: str) -> None:
+    """Show the module's "Finish module" step: what is complete and what is left."""
+    from graders.learner.player import finish as _finish
+
+    _finish(module)
 
 
 def grade(scenario_id: str, step_id: str) -> float:

@@ -27,12 +27,12 @@ def open_course(root: Path | None) -> Course:
 
 
 def chosen_modules(course: Course, modules: tuple[str, ...]) -> list[str]:
-    """The modules named with --module (default: all), each checked to exist."""
+    """The modules named with --module (default: all), each checked to exist, in the course's order."""
     unknown = sorted(set(modules) - set(course.modules))
     if unknown:
         raise click.BadParameter(f"no module {', '.join(unknown)}; the course has: {', '.join(course.modules)}",
                                  param_hint="--module")
-    return list(modules) or course.modules
+    return [m for m in course.modules if m in modules] or course.modules
 
 
 root_option = click.option(
@@ -251,13 +251,24 @@ def demo(root: Path | None, learners: int) -> None:
               help="The learner's folder for module copies and answers. Default: workspace/ in the course.")
 @click.option("--port", type=int, help="Port on 127.0.0.1. Default: Jupyter's (8888, or the next free one).")
 @click.option("--no-browser", is_flag=True, help="Print the address instead of opening a browser.")
+@click.option("--jupyterlab", is_flag=True,
+              help="Open the first module in JupyterLab instead of the start page (for trainers, or by choice).")
 @click.argument("jupyter_args", nargs=-1, type=click.UNPROCESSED)
 def lab(root: Path | None, modules: tuple[str, ...], workspace: Path | None, port: int | None, no_browser: bool,
-        jupyter_args: tuple[str, ...]) -> None:
+        jupyterlab: bool, jupyter_args: tuple[str, ...]) -> None:
     """Learners on one machine: release the modules, copy them into a workspace (never overwriting
-    the learner's own files) and open JupyterLab on them, on 127.0.0.1 only. Extra arguments after
-    `--` go to `jupyter lab`."""
-    from graders.learner.lab import copy_release, default_workspace, lab_command, learner_environment, release, trust
+    the learner's own files) and open the start page, where each module is a page of its own, on
+    127.0.0.1 only. Extra arguments after `--` go to `jupyter lab`."""
+    from graders.learner.lab import (
+        START_URL,
+        copy_release,
+        default_workspace,
+        lab_command,
+        learner_config,
+        learner_environment,
+        release,
+        trust,
+    )
 
     course = open_course(root)
     chosen = chosen_modules(course, modules)
@@ -270,12 +281,17 @@ def lab(root: Path | None, modules: tuple[str, ...], workspace: Path | None, por
     for name in kept:
         console.print(f"Kept your copy of {name}: a newer release exists (delete your copy to get it; "
                       "your saved answers in responses/ stay).")
-    console.print(f"Modules in {workspace}. Stop JupyterLab with Ctrl+C, or File > Shut Down.")
-    command = lab_command(workspace, notebooks[0], port, not no_browser, list(jupyter_args))
+    opens = "the first module in JupyterLab" if jupyterlab else f"the start page ({START_URL})"
+    console.print(f"Modules in {workspace}. The address below opens {opens}. Stop with Ctrl+C.")
+    command = lab_command(workspace, notebooks[0] if jupyterlab else None, port, not no_browser, list(jupyter_args))
+    try:
+        environment = learner_environment(workspace, learner_config(course, chosen))
+    except CourseError as err:
+        raise click.ClickException(str(err)) from None
     sys.stdout.flush()
     sys.stderr.flush()
     os.chdir(workspace)  # so nbgrader's server extensions see the workspace, not the trainer's course
-    os.execve(command[0], command, learner_environment(workspace))
+    os.execve(command[0], command, environment)
 
 
 if __name__ == "__main__":

@@ -3,9 +3,11 @@ the way a learner starts it (`course lab`), on a free localhost port with a rand
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -17,9 +19,12 @@ from pathlib import Path
 
 import pytest
 
+from graders.learner.store import read_answers
 from graders.publish.pdf import OFFLINE_FLAGS
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
 ARTIFACTS = Path(__file__).parent / "artifacts"  # screenshots for reviewers; kept out of git
 needs_browser = pytest.mark.skipif(
     CHROMIUM is None and os.environ.get("CI") != "true",
@@ -64,6 +69,10 @@ class LabServer:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.read()
 
+    def kernels(self) -> list[dict]:
+        """The kernels the server is running now (its REST API)."""
+        return json.loads(self.api("/api/kernels"))
+
     def _wait_until_up(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -97,6 +106,100 @@ class LabServer:
             os.killpg(self.process.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+
+def make_formgrader() -> list[str]:
+    """The command `make formgrader` runs (`make -n` prints it without running it)."""
+    printed = subprocess.run(["make", "-s", "-n", "formgrader"], cwd=ROOT, capture_output=True, text=True,
+                             check=True, timeout=60).stdout.replace("\\\n", " ")
+    command = shlex.split(next(line for line in printed.splitlines() if "jupyter lab" in line))
+    return [str(ROOT / command[0]), *command[1:]]
+
+
+class FormgraderServer(LabServer):
+    """`make formgrader` (JupyterLab with nbgrader's formgrader, localhost only) run from a course copy,
+    on a free port with a random token and Jupyter folders of its own."""
+
+    def __init__(self, course: Path, home: Path) -> None:  # LabServer's helpers, `make formgrader`'s command
+        self.course, self.port, self.token = course, free_port(), secrets.token_hex(24)
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "JUPYTER_TOKEN": self.token, "JUPYTER_CONFIG_DIR": str(home / "config"),
+               "JUPYTER_DATA_DIR": str(home / "data"), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+               "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"), "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+        self.log = home / "formgrader.log"
+        with open(self.log, "w") as log:
+            self.process = subprocess.Popen([*make_formgrader(), f"--port={self.port}"], cwd=course, env=env,
+                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self._wait_until_up(timeout=180)
+
+    def formgrader(self, path: str = "") -> str:
+        return f"{self.base}/formgrader{path}?token={self.token}"
+
+
+
+
+def option_label(step: dict, option_id: str) -> str:
+    return next(o["text"] for o in step["options"] if o["id"] == option_id).strip()
+
+
+def settled_answers(path: Path, expected: dict, timeout: float = 20) -> dict:
+    """The response file once the last click's save has landed (or, after `timeout`, as it is)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        saved = read_answers(path) if path.exists() else {}
+        if saved == expected or time.monotonic() > deadline:
+            return saved
+        time.sleep(0.2)
+
+
+def shown_as_chosen(group_of, scenario: dict, answers: dict[str, list[str]]) -> dict[str, list[str]]:
+    """What the page shows as chosen, step by step (for the steps in `answers`); `group_of(number)`
+    is the locator of decision `number` of this scenario."""
+    seen = {}
+    for number, step in enumerate(scenario["steps"], start=1):
+        if step["id"] in answers:
+            group = group_of(number)
+            seen[step["id"]] = [o["id"] for o in step["options"]
+                                if group.get_by_label(o["text"].strip(), exact=True).is_checked()]
+    return seen
+
+
+def choose_by_keyboard(page, step: dict) -> list[str]:
+    """With the focus on a decision's first control: choose the key with the keyboard alone (Space
+    and arrow keys in a radio group; Space or Enter on each box that fits, Tab between boxes).
+    Returns the option ids chosen."""
+    from tests.expected import key_of
+
+    options = [o["id"] for o in step["options"]]
+    if step.get("kind", "single") == "single":
+        want = options.index(sorted(key_of(step))[0])
+        page.keyboard.press("Space")
+        for _ in range(want):
+            page.keyboard.press("ArrowDown")
+        return [options[want]]
+    for index, option in enumerate(options):
+        if option in key_of(step):
+            page.keyboard.press("Enter" if index % 2 else "Space")
+        if index < len(options) - 1:
+            page.keyboard.press("Tab")
+    return [o for o in options if o in key_of(step)]
+
+
+def submit_and_grade(course: Path, folder: Path, learner: str, module: str) -> tuple[dict[str, float], str]:
+    """Hand a learner's module folder in as nbgrader expects it, then `course build` and `course grade`
+    as a trainer runs them. Returns the automatic scores by grade id and the submission's notebook id."""
+    from graders.course.course import Course
+
+    dest = Course(course).submission_dir(learner, module)
+    shutil.copytree(folder, dest, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    (dest / "timestamp.txt").write_text("2026-12-02 10:00:00.000000 UTC\n")
+    for trainer_step in (["build", "--module", module, "--no-selftest"], ["grade", "--no-feedback"]):
+        run = subprocess.run([str(BIN / "course"), *trainer_step, "--root", str(course)],
+                             capture_output=True, text=True, timeout=600)
+        assert run.returncode == 0, run.stderr[-2000:]
+    with Course(course).gradebook() as gb:
+        nb = gb.find_submission_notebook(module, module, learner)
+        return {g.name: g.auto_score for g in nb.grades if g.cell.cell_type == "code"}, nb.id
 
 
 def block_outside_requests(context, base: str) -> list[str]:

@@ -3,6 +3,7 @@ from the YAML files alone, so that the tests do not check the grader against its
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import yaml
@@ -50,3 +51,26 @@ def expected_scores(scenarios_dir: Path, answers: dict[str, dict[str, list[str]]
         for step in scenario["steps"]:
             out[f"{sid}--{step['id']}"] = expected_step(scenario, step, answers.get(sid, {}))
     return out
+
+
+def scenario_ids(course: Path, module: str) -> list[str]:
+    """The module's scenarios in the order its notebook plays them."""
+    nb = json.loads((course / "curriculum" / module / f"{module}.ipynb").read_text())
+    return [line.split('"')[1] for c in nb["cells"] for line in c["source"] if line.startswith('play("')]
+
+
+def plan_for(scenario: dict, wrong_first: bool) -> dict[str, list[str]]:
+    """Answers step by step as a learner meets them: the key, or first a wrong answer that opens a
+    recovery branch (where the scenario has one) and then the key."""
+    answers: dict[str, list[str]] = {}
+    for step in scenario["steps"]:
+        if not shown(step, answers):
+            continue
+        key = [o["id"] for o in step["options"] if o["id"] in key_of(step)]
+        if wrong_first and not answers:
+            opens = {o for s in scenario["steps"] for o in (s.get("show_if") or {}).get(step["id"], [])}
+            wrong = [o["id"] for o in step["options"] if o["id"] not in key_of(step)]
+            answers[step["id"]] = [next((o for o in wrong if o in opens), wrong[0])]
+        else:
+            answers[step["id"]] = key
+    return answers

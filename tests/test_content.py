@@ -12,7 +12,7 @@ import nbformat
 import pytest
 import yaml
 
-from graders.content.authoring import TRAINER_TAG
+from graders.content.authoring import HOW_IT_WORKS, TRAINER_TAG, finish_cell, module_notebook, reflection_cells
 from graders.content.citations import citation_form, mentions_a_source
 from graders.content.scenarios import load_concepts, scenario_files
 from graders.content.schema import Scenario
@@ -107,6 +107,55 @@ def test_reflection_carries_a_rubric_worth_its_points(module: str) -> None:
     rows = [line for line in prompt.splitlines() if line.startswith("|") and "---" not in line]
     assert len(rows) - 1 >= 3, "a header row and at least three criteria"
     assert answer.metadata.nbgrader.solution and not answer.metadata.nbgrader.locked
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_reflection_is_written_in_its_box_and_the_module_ends_with_finish(module: str) -> None:
+    nb = nbformat.read(COURSE.source_notebook(module), as_version=4)
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+    box = ids.index("reflect-reflection")
+    assert ids.index("reflection-prompt") < box
+    # The page hides the graded markdown cell right after the box (the text comes from the box).
+    assert ids[box + 1] == "reflection"
+    reflect_cell = nb.cells[box]
+    assert reflect_cell.cell_type == "code" and reflect_cell.source == f'reflect("{module}", "reflection")'
+    assert reflect_cell.metadata.nbgrader.locked and not reflect_cell.metadata.nbgrader.grade
+    last = nb.cells[-1]
+    assert ids[-1] == "finish" and last.cell_type == "code" and last.source == f'finish("{module}")'
+    assert last.metadata.nbgrader.locked and not last.metadata.nbgrader.grade
+    assert cells(module)["setup"].source.startswith("from graders import play, grade, start, reflect, finish\n")
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_how_it_works_is_current_and_cell_ids_are_grade_ids(module: str) -> None:
+    how = cells(module)["how-it-works"].source
+    assert how == HOW_IT_WORKS and "Ctrl+S" not in how and "Finish module" in how
+    nb = nbformat.read(COURSE.source_notebook(module), as_version=4)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id is None:
+            continue
+        if len(grade_id) <= 64:
+            assert cell.id == grade_id
+        else:  # nbformat allows 64 characters: cut, with a hash to keep the ids apart
+            assert len(cell.id) == 64 and cell.id.startswith(grade_id[:40]) and cell.id != grade_id[:64]
+    assert len({c.id for c in nb.cells}) == len(nb.cells)
+
+
+def test_authored_module_has_the_reflection_box_and_finish_cell() -> None:
+    prompt, box, answer = reflection_cells("## Reflection", "some-module", points=2)
+    assert prompt.metadata.nbgrader.grade_id == "reflection-prompt" and prompt.source == "## Reflection"
+    assert box.cell_type == "code" and box.source == 'reflect("some-module", "reflection")'
+    assert box.metadata.nbgrader.grade_id == "reflect-reflection"
+    assert answer.cell_type == "markdown" and answer.metadata.nbgrader.grade_id == "reflection"
+    assert answer.metadata.nbgrader.solution and answer.metadata.nbgrader.points == 2
+    assert finish_cell("some-module").source == 'finish("some-module")'
+    scenario = scenarios()[COURSE.module_scenarios(MODULES[0])[0].id]
+    nb = module_notebook("A module", [scenario], "2026-11-25")
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+    assert ids[-1] == "finish" and nb.cells[-1].source == f'finish("{scenario.module}")'
+    assert ids[ids.index("reflect-reflection") + 1] == "reflection"
+    assert f'reflect("{scenario.module}", "reflection")' in [c.source for c in nb.cells]
 
 
 @pytest.mark.parametrize("module", MODULES)

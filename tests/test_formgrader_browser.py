@@ -5,9 +5,6 @@ and rubric; a rubric score typed in the page reaches the gradebook, the report a
 from __future__ import annotations
 
 import csv
-import os
-import secrets
-import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +15,7 @@ from graders.course.course import Course
 from graders.grading.build import build
 from graders.grading.cohort import grade_cohort
 from graders.trainer.demo import REFLECTION, make_cohort, submit
-from tests.browser import LabServer, free_port, launch, needs_browser, screenshot
+from tests.browser import FormgraderServer, launch, needs_browser, screenshot
 from tests.conftest import ROOT, copy_course
 
 pytestmark = needs_browser
@@ -28,34 +25,6 @@ MODULE = "duty-to-protect"  # the module whose reflection the trainer grades
 RUBRIC_SCORE, COMMENT = "2", "Clear and warm. Name the three parts of Nevada's trigger next time."
 ERROR = "Sorry, the formgrader encountered an error"
 BIN = Path(sys.executable).parent
-
-
-def make_formgrader() -> list[str]:
-    """The command `make formgrader` runs (`make -n` prints it without running it)."""
-    printed = subprocess.run(["make", "-s", "-n", "formgrader"], cwd=ROOT, capture_output=True, text=True,
-                             check=True, timeout=60).stdout.replace("\\\n", " ")
-    command = shlex.split(next(line for line in printed.splitlines() if "jupyter lab" in line))
-    return [str(ROOT / command[0]), *command[1:]]
-
-
-class FormgraderServer(LabServer):
-    """`make formgrader` (JupyterLab with nbgrader's formgrader, localhost only) run from a course copy,
-    on a free port with a random token and Jupyter folders of its own."""
-
-    def __init__(self, course: Path, home: Path) -> None:  # LabServer's helpers, `make formgrader`'s command
-        self.course, self.port, self.token = course, free_port(), secrets.token_hex(24)
-        self.base = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "JUPYTER_TOKEN": self.token, "JUPYTER_CONFIG_DIR": str(home / "config"),
-               "JUPYTER_DATA_DIR": str(home / "data"), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
-               "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"), "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
-        self.log = home / "formgrader.log"
-        with open(self.log, "w") as log:
-            self.process = subprocess.Popen([*make_formgrader(), f"--port={self.port}"], cwd=course, env=env,
-                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        self._wait_until_up(timeout=180)
-
-    def formgrader(self, path: str = "") -> str:
-        return f"{self.base}/formgrader{path}?token={self.token}"
 
 
 @pytest.fixture(scope="module")

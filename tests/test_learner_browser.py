@@ -6,19 +6,26 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from graders.course.course import Course
 from graders.learner.store import read_answers
-from tests.browser import ARTIFACTS, LabServer, block_outside_requests, launch, needs_browser
+from tests.browser import (
+    ARTIFACTS,
+    LabServer,
+    block_outside_requests,
+    choose_by_keyboard,
+    launch,
+    needs_browser,
+    option_label,
+    settled_answers,
+    shown_as_chosen,
+    submit_and_grade,
+)
 from tests.conftest import copy_course
-from tests.expected import expected_scores, graded_files, key_of, load, shown
+from tests.expected import expected_scores, graded_files, load, plan_for, scenario_ids, shown
 
 pytestmark = needs_browser
 
@@ -31,27 +38,8 @@ KERNEL_IDLE = "Python 3 (ipykernel) | Idle"
 # --- what the learner will answer: from the scenario files alone -------------------------------
 
 
-def scenario_ids(course: Path, module: str) -> list[str]:
-    """The module's scenarios in the order its notebook plays them."""
-    nb = json.loads((course / "curriculum" / module / f"{module}.ipynb").read_text())
-    return [line.split('"')[1] for c in nb["cells"] for line in c["source"] if line.startswith('play("')]
 
 
-def plan_for(scenario: dict, wrong_first: bool) -> dict[str, list[str]]:
-    """Answers step by step as a learner meets them: the key, or first a wrong answer that opens a
-    recovery branch (where the scenario has one) and then the key."""
-    answers: dict[str, list[str]] = {}
-    for step in scenario["steps"]:
-        if not shown(step, answers):
-            continue
-        key = [o["id"] for o in step["options"] if o["id"] in key_of(step)]
-        if wrong_first and not answers:
-            opens = {o for s in scenario["steps"] for o in (s.get("show_if") or {}).get(step["id"], [])}
-            wrong = [o["id"] for o in step["options"] if o["id"] not in key_of(step)]
-            answers[step["id"]] = [next((o for o in wrong if o in opens), wrong[0])]
-        else:
-            answers[step["id"]] = key
-    return answers
 
 
 # --- the page ------------------------------------------------------------------------------------
@@ -87,13 +75,15 @@ def scenario_box(page, title: str):
     return notebook(page).locator(".course-scenario").filter(has=page.locator("h3", has_text=title))
 
 
+def chosen_on_page(page, scenario: dict, answers: dict[str, list[str]]) -> dict[str, list[str]]:
+    return shown_as_chosen(lambda number: decision(page, scenario["title"], number), scenario, answers)
+
+
 def decision(page, title: str, number: int):
     box = scenario_box(page, title)
     return box.locator("fieldset").filter(has=page.locator("legend", has_text=f"Decision {number}. "))
 
 
-def option_label(step: dict, option_id: str) -> str:
-    return next(o["text"] for o in step["options"] if o["id"] == option_id).strip()
 
 
 def wait_saved(group, practice: bool) -> None:
@@ -114,25 +104,8 @@ def answer_by_clicking(page, scenario: dict, answers: dict[str, list[str]]) -> N
         wait_saved(group, bool(scenario.get("practice")))
 
 
-def shown_as_chosen(page, scenario: dict, answers: dict[str, list[str]]) -> dict[str, list[str]]:
-    """What the page shows as chosen, step by step (for the steps in `answers`)."""
-    seen = {}
-    for number, step in enumerate(scenario["steps"], start=1):
-        if step["id"] in answers:
-            group = decision(page, scenario["title"], number)
-            seen[step["id"]] = [o["id"] for o in step["options"]
-                                if group.get_by_label(o["text"].strip(), exact=True).is_checked()]
-    return seen
 
 
-def settled_answers(path: Path, expected: dict, timeout: float = 20) -> dict:
-    """The response file once the last click's save has landed (or, after `timeout`, as it is)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        saved = read_answers(path) if path.exists() else {}
-        if saved == expected or time.monotonic() > deadline:
-            return saved
-        time.sleep(0.2)
 
 
 def screenshot(page, name: str, show) -> None:
@@ -253,26 +226,13 @@ def test_one_scenario_answered_with_the_keyboard_only(course: Path, lab: LabServ
                 break
         else:
             pytest.fail(f"Tab never reached {legend!r} of {scenario['title']!r}")
-        options = [o["id"] for o in step["options"]]
-        if step.get("kind", "single") == "single":
-            want = options.index(sorted(key_of(step))[0])
-            page.keyboard.press("Space")  # the first option
-            for _ in range(want):
-                page.keyboard.press("ArrowDown")  # arrows move the choice inside the group
-            chosen[step["id"]] = [options[want]]
-        else:
-            for index, option in enumerate(options):
-                if option in key_of(step):
-                    page.keyboard.press("Enter" if index % 2 else "Space")
-                if index < len(options) - 1:
-                    page.keyboard.press("Tab")
-            chosen[step["id"]] = [o for o in options if o in key_of(step)]
+        chosen[step["id"]] = choose_by_keyboard(page, step)
         wait_saved(decision(page, scenario["title"], number), practice=False)
     screenshot(page, f"{KEYBOARD_MODULE}-keyboard.png", scenario_box(page, scenario["title"]))
 
     saved = settled_answers(lab.workspace / KEYBOARD_MODULE / "responses" / f"{KEYBOARD_MODULE}.json", {sid: chosen})
     assert saved == {sid: chosen}
-    assert shown_as_chosen(page, scenario, chosen) == chosen
+    assert chosen_on_page(page, scenario, chosen) == chosen
 
 
 # --- 3. reload and restart -------------------------------------------------------------------------
@@ -281,7 +241,7 @@ def test_one_scenario_answered_with_the_keyboard_only(course: Path, lab: LabServ
 def test_answers_are_still_shown_after_a_reload_and_a_kernel_restart(answered: dict, lab: LabServer, page) -> None:
     def all_shown() -> dict:
         plan, scenarios = answered["plan"], answered["scenarios"]
-        return {sid: shown_as_chosen(page, scenarios[sid], plan[sid]) for sid in answered["ids"]}
+        return {sid: chosen_on_page(page, scenarios[sid], plan[sid]) for sid in answered["ids"]}
 
     path = lab.workspace / MODULE / "responses" / f"{MODULE}.json"
     open_module(page, lab, MODULE)  # back from the other module: a fresh page, the notebook as on disk
@@ -325,19 +285,8 @@ def test_answers_are_still_shown_after_a_reload_and_a_kernel_restart(answered: d
 
 
 def test_the_browser_submission_grades_to_the_expected_score(answered: dict, course: Path, lab: LabServer) -> None:
-    dest = Course(course).submission_dir(LEARNER, MODULE)
-    shutil.copytree(lab.workspace / MODULE, dest, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    (dest / "timestamp.txt").write_text("2026-11-25 10:00:00.000000 UTC\n")
-    course_command = str(Path(sys.executable).parent / "course")
-    for trainer_step in (["build", "--module", MODULE, "--no-selftest"], ["grade", "--no-feedback"]):
-        run = subprocess.run([course_command, *trainer_step, "--root", str(course)],
-                             capture_output=True, text=True, timeout=600)
-        assert run.returncode == 0, run.stderr[-2000:]
-    expected = expected_scores(course / "scenarios", answered["plan"], answered["graded"])
-    with Course(course).gradebook() as gb:
-        nb = gb.find_submission_notebook(MODULE, MODULE, LEARNER)
-        scores = {g.name: g.auto_score for g in nb.grades if g.cell.cell_type == "code"}
-    assert scores == pytest.approx(expected)
+    scores, _ = submit_and_grade(course, lab.workspace / MODULE, LEARNER, MODULE)
+    assert scores == pytest.approx(expected_scores(course / "scenarios", answered["plan"], answered["graded"]))
     assert 0 < sum(scores.values()) < sum(float(s["points"]) for sid in answered["graded"]
                                           for s in answered["scenarios"][sid]["steps"])
 

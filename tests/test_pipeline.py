@@ -18,7 +18,7 @@ from graders.content.schema import Scenario
 from graders.course.course import Course
 from graders.grading.build import build
 from graders.grading.cohort import grade_cohort
-from graders.learner.store import ECHO_MIME
+from graders.learner.store import ECHO_MIME, ResponseStore, read_response
 from graders.publish.handouts import build_handouts
 from graders.trainer.demo import submit
 from tests.conftest import copy_course
@@ -31,6 +31,8 @@ THREAT, ANGER, CALL = ("duty-to-protect-explicit-threat", "duty-to-protect-vague
 DUTY_FILES = graded_files(MODULE)
 DUTY_IDS = [p.stem for p in DUTY_FILES]
 # The module's automatic points, read straight from its scenario files.
+PAGE_REFLECTION = "Written in the page's box: I would check for an explicit threat first."
+ECHO_REFLECTION = "Only the notebook's echo still holds this reflection."
 DUTY_AUTO = sum(step["points"] for p in DUTY_FILES for step in yaml.safe_load(p.read_text())["steps"])
 
 CANARY_SCENARIO = {
@@ -95,6 +97,12 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
     nbformat.write(nb, tamper)
     plans["tamper"] = None
 
+    # The reflection written in the module page's text area: in the response file, not in the notebook.
+    page_answers = {THREAT: key_answers(sdir, THREAT)}
+    page_dir = submit(course, "page", MODULE, page_answers, None)
+    ResponseStore(page_dir, MODULE).set_reflection("reflection", PAGE_REFLECTION)
+    plans["page"] = page_answers
+
     # The response file is lost, but the notebook kept the player's echo of the answers.
     echo_answers = {THREAT: key_answers(sdir, THREAT)}
     echo_dir = submit(course, "echo", MODULE, echo_answers, None)
@@ -102,7 +110,8 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
     nb = nbformat.read(echo_dir / f"{MODULE}.ipynb", as_version=4)
     play_cell = next(c for c in nb.cells if c.source.startswith("play("))
     play_cell.outputs = [new_output("display_data", data={
-        "text/html": "<span hidden></span>", ECHO_MIME: {"module": MODULE, "answers": echo_answers}})]
+        "text/html": "<span hidden></span>",
+        ECHO_MIME: {"module": MODULE, "answers": echo_answers, "reflections": {"reflection": ECHO_REFLECTION}}})]
     nbformat.write(nb, echo_dir / f"{MODULE}.ipynb")
     plans["echo"] = echo_answers
 
@@ -125,7 +134,7 @@ def test_selftest_key_full_marks_and_blank_zero(graded: dict) -> None:
     assert duty.blank_score == 0
 
 
-@pytest.mark.parametrize("learner", ["key", "blank", "partial"])
+@pytest.mark.parametrize("learner", ["key", "blank", "partial", "page"])
 def test_autograde_scores_match_answers(graded: dict, learner: str) -> None:
     course = graded["course"]
     answers = graded["plans"][learner] or {}
@@ -160,12 +169,40 @@ def test_lost_response_file_is_rebuilt_from_the_notebook_echo(graded: dict) -> N
     assert any("rebuilt" in f for f in echo.flags)
 
 
+def graded_reflection(course: Course, learner: str) -> str:
+    """The reflection cell of the notebook nbgrader graded for `learner` (what the trainer reads)."""
+    nb = nbformat.read(course.step_dir("autograded") / learner / MODULE / f"{MODULE}.ipynb", as_version=4)
+    [cell] = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "reflection"]
+    return cell.source
+
+
+def test_reflection_written_on_the_page_is_the_one_the_trainer_grades(graded: dict) -> None:
+    course = graded["course"]
+    submitted = (course.submission_dir("page", MODULE) / f"{MODULE}.ipynb").read_text()
+    assert PAGE_REFLECTION not in submitted  # the notebook itself holds no copy of it
+    assert graded_reflection(course, "page") == PAGE_REFLECTION
+    page = next(o for o in graded["outcomes"] if o.learner == "page")
+    assert page.graded and page.flags == []
+    with course.gradebook() as gb:
+        nb = gb.find_submission_notebook(MODULE, MODULE, "page")
+        [reflection] = [g for g in nb.grades if g.name == "reflection"]
+        assert reflection.needs_manual_grade  # the trainer scores it with the rubric
+    assert graded_reflection(course, "blank") == "YOUR ANSWER HERE"
+
+
+def test_lost_response_file_brings_back_the_echoed_reflection(graded: dict) -> None:
+    course = graded["course"]
+    assert graded_reflection(course, "echo") == ECHO_REFLECTION
+    restored = course.step_dir("autograded") / "echo" / MODULE / "responses" / f"{MODULE}.json"
+    assert read_response(restored) == (graded["plans"]["echo"], {"reflection": ECHO_REFLECTION})
+
+
 def test_grades_csv_has_one_row_per_learner_and_module(graded: dict) -> None:
     import csv
 
     rows = list(csv.DictReader((graded["course"].build_dir / "grades.csv").open()))
     by_key = {(r["student_id"], r["assignment"]): r for r in rows}
-    learners = {"key", "blank", "partial", "tamper", "echo"}
+    learners = {"key", "blank", "partial", "tamper", "echo", "page"}
     assert {k for k in by_key if k[1] == MODULE} == {(learner, MODULE) for learner in learners}
     assert float(by_key[("key", MODULE)]["score"]) == DUTY_AUTO
     assert float(by_key[("key", MODULE)]["max_score"]) == DUTY_AUTO + 3  # + 3 for the reflection

@@ -16,9 +16,18 @@ import graders.learner.player
 import graders.learner.store
 from graders.content.release_data import write_release_data
 from graders.content.scenarios import load_one
-from graders.learner.player import Player, load_learner_view, play, progress_for, start, store_for
-from graders.learner.store import ECHO_MIME, read_answers
-from graders.learner.widgets import ChoiceGroup, ProgressLine
+from graders.learner.player import (
+    Player,
+    finish,
+    load_learner_view,
+    play,
+    progress_for,
+    reflect,
+    start,
+    store_for,
+)
+from graders.learner.store import ECHO_MIME, MAX_REFLECTION, read_answers, read_response
+from graders.learner.widgets import ChoiceGroup, FinishPanel, ProgressLine, ReflectionBox
 
 SCENARIO = "tiny-case"
 MODULE = "tiny-module"
@@ -283,7 +292,9 @@ def test_progress_counts_the_decisions_shown(notebook: Path) -> None:
     choice(player.box, 2).value = ["explicit-threat"]
     assert progress(player) == "Progress: 2 of 3 decisions answered, all saved."
     toggle(choice(player.box, 3), "call-police")
-    assert progress(player).startswith("Progress: 3 of 3 decisions answered, all saved. Last step: write the")
+    # No reflection cell has run in this kernel, so the decisions were all there is to do.
+    assert progress(player) == ("Progress: 3 of 3 decisions answered, all saved. "
+                                "Last step: press Finish module at the end.")
     assert saved(notebook) == {
         "duty-applies": ["yes-just-in-case"], "recovery": ["explicit-threat"], "respond": ["call-police"]
     }
@@ -296,13 +307,14 @@ def test_each_save_updates_the_answers_echoed_into_the_notebook(
     (box,), _ = displayed[0]
     (first_echo,), echo_kwargs = displayed[1]
     assert echo_kwargs == {"raw": True, "display_id": f"course-answers-{MODULE}", "update": False}
-    assert first_echo[ECHO_MIME] == {"module": MODULE, "answers": {}}
+    assert first_echo[ECHO_MIME] == {"module": MODULE, "answers": {}, "reflections": {}}
 
     choice(box, 1).value = ["no-trigger"]
 
     (bundle,), kwargs = displayed[-1]
     assert kwargs["update"] is True and kwargs["display_id"] == f"course-answers-{MODULE}"
-    assert bundle[ECHO_MIME] == {"module": MODULE, "answers": {SCENARIO: {"duty-applies": ["no-trigger"]}}}
+    assert bundle[ECHO_MIME] == {"module": MODULE, "answers": {SCENARIO: {"duty-applies": ["no-trigger"]}},
+                                 "reflections": {}}
 
 
 def test_a_failed_save_says_so(notebook: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -316,7 +328,7 @@ def test_a_failed_save_says_so(notebook: Path, monkeypatch: pytest.MonkeyPatch) 
 
     note = choice(player.box, 1).note
     assert "Not saved" in note and "No space left on device" in note and "Tell your trainer" in note
-    assert progress(player) == ("Progress: 1 of 2 decisions answered, the last answer was NOT saved "
+    assert progress(player) == ("Progress: 0 of 2 decisions answered, the last answer was NOT saved "
                                 "(tell your trainer).")
     assert not (notebook / "responses" / f"{MODULE}.json").exists()
 
@@ -337,6 +349,143 @@ def test_start_shows_the_module_progress_line_once_per_kernel(
     choice(box, 3).value = ["explore"]
     assert line.text == under_case.text  # every progress line updates at once
     assert line.text.startswith("Progress: 2 of 2 decisions answered, all saved.")
+
+
+# --- the written reflection and the Finish module step ----------------------------------------
+
+ALL_DONE = "Progress: 2 of 2 decisions answered, all saved."
+
+
+def shown_widget(displayed: list[tuple[tuple[Any, ...], dict[str, Any]]], kind: type) -> Any:
+    [found] = [obj for objs, _ in displayed for obj in objs if isinstance(obj, kind)]
+    return found
+
+
+def saved_reflections(folder: Path) -> dict[str, str]:
+    return read_response(folder / "responses" / f"{MODULE}.json")[1]
+
+
+def test_reflection_box_saves_as_the_learner_types(
+    notebook: Path, displayed: list[tuple[tuple[Any, ...], dict[str, Any]]]
+) -> None:
+    start(MODULE)
+    play(SCENARIO)
+    reflect(MODULE, "reflection")
+    line = shown_widget(displayed, ProgressLine)
+    box = shown_widget(displayed, ReflectionBox)
+    assert box.value == "" and box.note == "" and box.max_length == MAX_REFLECTION
+    assert "saves itself" in box.label
+    assert not (notebook / "responses").exists()  # showing the box writes nothing
+
+    player_box = displayed[1][0][0]
+    choice(player_box, 1).value = ["no-trigger"]
+    choice(player_box, 3).value = ["explore"]
+    assert line.text == f"{ALL_DONE} Last step: write the reflection near the end."
+
+    box.value = "I would keep assessing and document."
+    assert saved_reflections(notebook) == {"reflection": "I would keep assessing and document."}
+    assert box.note == "Saved."
+    assert line.text == f"{ALL_DONE} Last step: press Finish module at the end."
+    (bundle,), kwargs = displayed[-1]
+    assert kwargs == {"raw": True, "display_id": f"course-answers-{MODULE}", "update": True}
+    assert bundle[ECHO_MIME]["reflections"] == {"reflection": "I would keep assessing and document."}
+    assert bundle[ECHO_MIME]["answers"] == {SCENARIO: {"duty-applies": ["no-trigger"], "respond": ["explore"]}}
+
+    box.value = ""  # emptied again: the module waits for its reflection once more
+    assert saved_reflections(notebook) == {"reflection": ""}
+    assert line.text == f"{ALL_DONE} Last step: write the reflection near the end."
+
+
+def test_saved_reflection_comes_back_in_a_new_kernel(
+    notebook: Path, displayed: list[tuple[tuple[Any, ...], dict[str, Any]]]
+) -> None:
+    graders.learner.store.ResponseStore(notebook, MODULE).set_reflection("reflection", "Written yesterday.")
+    before = (notebook / "responses" / f"{MODULE}.json").read_bytes()
+    reflect(MODULE, "reflection")
+    assert shown_widget(displayed, ReflectionBox).value == "Written yesterday."
+    assert (notebook / "responses" / f"{MODULE}.json").read_bytes() == before
+
+
+def test_a_failed_reflection_save_says_so(
+    notebook: Path, monkeypatch: pytest.MonkeyPatch, displayed: list[tuple[tuple[Any, ...], dict[str, Any]]]
+) -> None:
+    reflect(MODULE, "reflection")
+    box = shown_widget(displayed, ReflectionBox)
+
+    def disk_full(path: Path, data: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(graders.learner.store, "atomic_write_json", disk_full)
+    box.value = "Lost?"
+    assert "Not saved" in box.note and "No space left on device" in box.note and "Tell your trainer" in box.note
+    assert "NOT saved" in progress_for(notebook, MODULE).widget.text
+    assert not (notebook / "responses" / f"{MODULE}.json").exists()
+
+
+def whole_module(displayed: list[tuple[tuple[Any, ...], dict[str, Any]]]) -> tuple[Any, ReflectionBox, FinishPanel]:
+    """The module's case, reflection box and Finish panel, as the notebook shows them."""
+    play(SCENARIO)
+    reflect(MODULE, "reflection")
+    finish(MODULE)
+    return displayed[0][0][0], shown_widget(displayed, ReflectionBox), shown_widget(displayed, FinishPanel)
+
+
+def test_finish_module_says_what_is_left_then_that_it_is_complete(
+    notebook: Path, displayed: list[tuple[tuple[Any, ...], dict[str, Any]]]
+) -> None:
+    player_box, box, panel = whole_module(displayed)
+    assert panel.heading == "" and panel.report == []  # nothing is said before the button is pressed
+
+    panel.presses += 1
+    assert panel.heading == "Not finished yet. Still to do (0 of 2 decisions, reflection not written yet):"
+    assert panel.report == ["\u201cA tiny case & its choices\u201d: decisions 1, 3", "The reflection"]
+    assert panel.complete is False
+
+    choice(player_box, 1).value = ["yes-identifiable"]  # opens decision 2
+    choice(player_box, 3).value = ["document"]
+    box.value = "Next time I would ask about a plan."
+    panel.presses += 1
+    assert panel.heading == "Not finished yet. Still to do (2 of 3 decisions, reflection written):"
+    assert panel.report == ["\u201cA tiny case & its choices\u201d: decision 2"]
+    events = (notebook / "responses" / f"{MODULE}.events.jsonl").read_text(encoding="utf-8")
+    assert '"finished"' not in events
+
+    choice(player_box, 2).value = ["explicit-threat"]
+    panel.presses += 1
+    assert panel.heading == "This module is complete. Thank you."
+    assert panel.report[:2] == ["All 3 decisions are answered.", "Your reflection is written."]
+    assert panel.complete is True
+    last = json.loads((notebook / "responses" / f"{MODULE}.events.jsonl").read_text(encoding="utf-8").splitlines()[-1])
+    assert last["event"] == "finished"
+
+
+def test_finish_never_says_complete_after_a_failed_save(
+    notebook: Path, monkeypatch: pytest.MonkeyPatch, displayed: list[tuple[tuple[Any, ...], dict[str, Any]]]
+) -> None:
+    player_box, box, panel = whole_module(displayed)
+    for number, option in ((1, "yes-identifiable"), (2, "explicit-threat"), (3, "document")):
+        choice(player_box, number).value = [option]
+
+    def disk_full(path: Path, data: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(graders.learner.store, "atomic_write_json", disk_full)
+    box.value = "This text never reaches the disk."
+    panel.presses += 1
+    assert panel.heading.startswith("Your last change was NOT saved.") and panel.complete is False
+    assert panel.report == ["The reflection"]  # the unsaved text does not count as written
+    saved = json.loads((notebook / "responses" / f"{MODULE}.json").read_text(encoding="utf-8"))
+    assert saved["reflections"] == {}
+
+
+def test_reflect_and_finish_show_nothing_in_a_grading_run(
+    notebook: Path, monkeypatch: pytest.MonkeyPatch, displayed: list[tuple[tuple[Any, ...], dict[str, Any]]]
+) -> None:
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    reflect(MODULE, "reflection")
+    finish(MODULE)
+    assert displayed == []
+    assert list(notebook.iterdir()) == []
 
 
 # --- practice cases ---------------------------------------------------------------------------

@@ -71,6 +71,7 @@ def test_saved_answers_are_on_disk_and_read_back(tmp_path: Path) -> None:
             "clinical-response": ["document-and-consult", "explore-and-safety-plan"],
         }
     }
+    assert on_disk["reflections"] == {}  # written reflections live beside the answers (test_reflections.py)
 
     fresh = ResponseStore(tmp_path, MODULE)
     assert fresh.problem is None

@@ -32,7 +32,7 @@ def prose(grade_id: str, text: str, tags: list[str] | None = None):
 
 def setup_cell(module: str):
     """Loads the player and shows the module's progress line."""
-    source = f'from graders import play, grade, start\nstart("{module}")'
+    source = f'from graders import play, grade, start, reflect, finish\nstart("{module}")'
     return new_code_cell(source, metadata={**HIDDEN, **nbgrader_meta("setup")})
 
 
@@ -58,8 +58,8 @@ how many decisions you have answered. There is no save button to press for your 
 - **Practice cases are not graded.** They tell you at once whether your answer fits, and why. \
 Graded cases only confirm that your answer is saved; your trainer shares feedback later.
 - Some scenarios show an extra question only after certain answers. That is normal.
-- **Nothing to type except the reflection** near the end. After writing it, save the notebook \
-(File > Save, or Ctrl+S)."""
+- **Nothing to type except the reflection** near the end. It saves itself as you type, like your answers.
+- **Finish module** at the very end tells you what is complete and what is left."""
 
 START_BANNER = (
     # Inline styles: JupyterLab keeps them in markdown (it strips <style>); a border only, so any theme reads it.
@@ -112,12 +112,24 @@ def sources_cell(sources: list[tuple[str, str, str]]):
     return prose("sources", "## Sources\n\n" + SOURCES_INTRO + "\n\n" + "\n".join(lines))
 
 
-def reflection_cells(prompt: str, points: float = 3) -> list:
+REFLECTION = "reflection"  # grade_id of a module's written reflection (a manually graded cell)
+
+
+def reflection_cells(prompt: str, module: str, points: float = 3) -> list:
+    """The prompt, the text area the learner writes in (saved to the response file), and the
+    manually graded cell that intake fills with that text for the trainer."""
     return [
         prose("reflection-prompt", prompt),
+        new_code_cell(f'reflect("{module}", "{REFLECTION}")', metadata={**HIDDEN, **nbgrader_meta(
+            f"reflect-{REFLECTION}")}),
         new_markdown_cell("YOUR ANSWER HERE", metadata=nbgrader_meta(
-            "reflection", grade=True, solution=True, locked=False, points=points)),
+            REFLECTION, grade=True, solution=True, locked=False, points=points)),
     ]
+
+
+def finish_cell(module: str):
+    """The module's last cell: the "Finish module" step."""
+    return new_code_cell(f'finish("{module}")', metadata={**HIDDEN, **nbgrader_meta("finish")})
 
 
 def notebook(cells: list) -> nbformat.NotebookNode:
@@ -138,9 +150,11 @@ def module_notebook(title: str, scenarios: list[Scenario], reviewed: str) -> nbf
     ]
     for scenario in scenarios:
         cells += scenario_cells(scenario)
-    cells += reflection_cells("## Reflection\n\nIn a few sentences, what would you do differently?")
+    cells += reflection_cells("## Reflection\n\nIn a few sentences, what would you do differently?",
+                              scenarios[0].module)
     cells += [
         prose("key-points", "## Key points\n\n- Answers are saved as you click."),
         sources_cell([(c, "cited by a scenario", "test") for c in citations]),
+        finish_cell(scenarios[0].module),
     ]
     return notebook(cells)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import mimetypes
 import re
 import shutil
 from dataclasses import dataclass
@@ -14,7 +16,7 @@ from graders.content.release_data import RELEASE_DATA
 from graders.content.scenarios import ScenarioError, load_all
 from graders.content.schema import Scenario
 from graders.course.paths import RESPONSES_DIR
-from graders.course.settings import Settings, load_settings
+from graders.course.settings import SETTINGS_FILE, Settings, load_settings
 
 PLAY_CALL = re.compile(r'^\s*play\("([^"]+)"\)\s*$', re.M)
 GRADE_CALL = re.compile(r'grade\("([^"]+)",\s*"([^"]+)"\)')
@@ -46,6 +48,17 @@ class Course:
     @cached_property
     def settings(self) -> Settings:
         return load_settings(self.root)
+
+    def logo_uri(self) -> str:
+        """The clinic's logo as a data URI ("" if none), so a page needs no other file."""
+        logo = self.settings.clinic.logo
+        if not logo:
+            return ""
+        path = self.root / logo
+        if not path.is_file():
+            raise CourseError(f"{path}: the clinic's logo (clinic.logo in {SETTINGS_FILE}) is missing")
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode()}"
 
     @property
     def scenarios_dir(self) -> Path:
@@ -91,6 +104,10 @@ class Course:
         modules = self.modules
         problems = [f"{self.root / 'course.yaml'}: field 'modules': {m!r} has no notebook "
                     f"curriculum/{m}/{m}.ipynb" for m in self.settings.modules if m not in modules]
+        try:
+            self.logo_uri()
+        except CourseError as err:
+            problems.append(str(err))
         played_anywhere: set[str] = set()
         for module in modules:
             problems += self._check_notebook(module, scenarios, played_anywhere)

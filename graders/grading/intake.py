@@ -1,11 +1,12 @@
 """Taking in one submission before nbgrader grades it (invariant 9: only answers change a grade).
 
-A learner's answers are the response file and the text of the reflection cells; everything
-else in a module notebook belongs to the course. So the notebook nbgrader grades is rebuilt
-from the *released* notebook, with the learner's reflection text and the player's echoed
-answers copied in. The learner's own files are never changed; what differs from the release
-(added code, edited or deleted module cells, repeated grade ids, an unreadable notebook or
-response file, huge outputs) becomes a flag the trainer sees.
+A learner's answers are the response file (decisions and written reflections) and the text of
+the reflection cells; everything else in a module notebook belongs to the course. So the
+notebook nbgrader grades is rebuilt from the *released* notebook, with the learner's reflection
+text (from the response file, else the notebook) and the player's echoed answers copied in.
+The learner's own files are never changed; what differs from the release (added code, edited
+or deleted module cells, repeated grade ids, an unreadable notebook or response file, huge outputs)
+becomes a flag the trainer sees.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import nbformat
 from nbformat.v4 import new_output
 
 from graders.course.paths import RESPONSES_DIR, responses_path
-from graders.learner.store import ECHO_MIME, read_answers
+from graders.learner.store import ECHO_MIME, parse_reflections, read_answers, read_response
 
 LARGE_NOTEBOOK = 5_000_000  # bytes; a module notebook with its widgets is well under 1 MB
 
@@ -57,8 +58,7 @@ def _read_submitted(path: Path, flags: list[str]) -> dict | None:
             raise ValueError("cells is not a list of cells")
         return data
     except (ValueError, KeyError, TypeError, UnicodeDecodeError) as err:
-        flags.append(f"notebook could not be read ({type(err).__name__}): graded from the response file; "
-                     "reflection not found")
+        flags.append(f"notebook could not be read ({type(err).__name__}): graded from the response file")
         return None
 
 
@@ -103,19 +103,38 @@ def compare_cells(released: nbformat.NotebookNode, submitted: list[dict]) -> lis
     return flags
 
 
-def rebuild_notebook(released: nbformat.NotebookNode, submitted: list[dict] | None) -> nbformat.NotebookNode:
-    """The released notebook with the learner's reflection text and echoed answers copied in."""
+def written_text(released: nbformat.NotebookNode, submitted: list[dict] | None, reflections: dict[str, str],
+                 flags: list[str]) -> dict[str, str]:
+    """Each reflection cell's text: what the learner wrote in the page's text area (the response
+    file), else what they typed into the notebook's cell. Text in both places is kept, both parts."""
+    stubs = {_grade_id(c): c.source for c in released.cells if c.metadata.get("nbgrader", {}).get("solution")}
+    typed: dict[str, str] = {}
+    for cell in submitted or []:
+        grade_id = _grade_id(cell)
+        if grade_id in stubs and grade_id not in typed and cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
+            typed[grade_id] = _source(cell)
+    texts = {}
+    for grade_id, stub in stubs.items():
+        page, cell = reflections.get(grade_id, "").strip(), typed.get(grade_id, stub)
+        if page and cell.strip() not in ("", stub.strip(), page):
+            texts[grade_id] = f"{page}\n\n{cell}"
+            flags.append(f"reflection written both on the page and in the notebook ({grade_id}): both kept")
+        elif page:
+            texts[grade_id] = page
+        elif grade_id in typed:
+            texts[grade_id] = cell
+    return texts
+
+
+def rebuild_notebook(released: nbformat.NotebookNode, submitted: list[dict] | None,
+                     texts: dict[str, str] | None = None) -> nbformat.NotebookNode:
+    """The released notebook with the learner's reflection texts and echoed answers copied in."""
     nb = nbformat.from_dict(json.loads(json.dumps(released)))
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution") and _grade_id(cell) in (texts or {}):
+            cell.source = texts[_grade_id(cell)]
     if not submitted:
         return nb
-    answers: dict[str, str] = {}
-    for cell in submitted:
-        grade_id = _grade_id(cell)
-        if grade_id and grade_id not in answers and cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
-            answers[grade_id] = _source(cell)
-    for cell in nb.cells:
-        if cell.metadata.get("nbgrader", {}).get("solution") and _grade_id(cell) in answers:
-            cell.source = answers[_grade_id(cell)]
     echo = _last_echo(submitted)
     first_code = next((c for c in nb.cells if c.cell_type == "code"), None)
     if echo is not None and first_code is not None:
@@ -136,6 +155,18 @@ def check_responses(folder: Path, module: str, has_echo: bool) -> list[str]:
         return [f"response file unreadable ({err}) and the notebook holds no copy: answers scored as blank"]
 
 
+def saved_reflections(folder: Path, module: str, echo: dict | None) -> dict[str, str]:
+    """The reflections of the response file, else of the notebook's echo, else none."""
+    try:
+        return read_response(responses_path(folder, module))[1]
+    except (OSError, ValueError):
+        pass
+    try:
+        return parse_reflections(echo or {})
+    except ValueError:
+        return {}
+
+
 def take_in(submission: Path, release: Path, staging: Path, module: str) -> Intake:
     """Stage a clean copy of one submission for nbgrader; the learner's folder is left as it is."""
     flags: list[str] = []
@@ -149,8 +180,10 @@ def take_in(submission: Path, release: Path, staging: Path, module: str) -> Inta
         flags += compare_cells(released, cells)
     if (submission / RESPONSES_DIR).is_dir():
         shutil.copytree(submission / RESPONSES_DIR, staging / RESPONSES_DIR)
-    flags += check_responses(staging, module, has_echo=bool(cells and _last_echo(cells)))
+    echo = _last_echo(cells) if cells else None
+    flags += check_responses(staging, module, has_echo=bool(echo))
     if (submission / "timestamp.txt").is_file():  # nbgrader reads the submission time from it
         shutil.copy2(submission / "timestamp.txt", staging / "timestamp.txt")
-    nbformat.write(rebuild_notebook(released, cells), staging / f"{module}.ipynb")
+    texts = written_text(released, cells, saved_reflections(staging, module, echo), flags)
+    nbformat.write(rebuild_notebook(released, cells, texts), staging / f"{module}.ipynb")
     return Intake(staging, flags)

@@ -22,7 +22,15 @@ from nbformat.v4 import new_markdown_cell
 from nbgrader.preprocessors import GetGrades
 
 from graders.course.preprocessors import CoursePreprocessor
-from graders.learner.store import ECHO_MIME, FORMAT, atomic_write_json, now, parse_answers, read_answers
+from graders.learner.store import (
+    ECHO_MIME,
+    FORMAT,
+    atomic_write_json,
+    now,
+    parse_answers,
+    parse_reflections,
+    read_answers,
+)
 
 ECHO_KEY = "course_echo"
 
@@ -96,12 +104,13 @@ class RestoreResponses(CoursePreprocessor):
             reason = str(err)
         try:
             answers = parse_answers({"format": FORMAT, "answers": echoed.get("answers")})
+            reflections = parse_reflections(echoed)
         except ValueError:
             return nb, resources
         if path.exists():
             path.rename(path.with_name(path.stem + ".unreadable.json"))
-        atomic_write_json(path, {"format": FORMAT, "module": module, "updated": now(),
-                                 "answers": answers, "restored_from": "notebook echo"})
+        atomic_write_json(path, {"format": FORMAT, "module": module, "updated": now(), "answers": answers,
+                                 "reflections": reflections, "restored_from": "notebook echo"})
         self.log.warning("Response file for %s rebuilt from the notebook's echo (%s)", module, reason)
         return nb, resources
 

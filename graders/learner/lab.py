@@ -1,8 +1,11 @@
-"""`course lab`: JupyterLab for one learner on this machine, on the released modules, localhost only.
+"""`course lab`: one learner's modules on this machine, localhost only.
 
 The learner works in copies of the released modules (a workspace folder); their answers are saved
-there. Running it again never overwrites a learner's file. The copies are signed as trusted in this
-machine's Jupyter data folder, so the "Run all cells" button in each module works with one click.
+there. Running it again never overwrites a learner's file. One Jupyter server serves:
+- the start page (/course, see start_page.py) and each module as a page of its own (Voilà, with
+  the course's template in graders/learner/jupyter/): the default;
+- JupyterLab on the same copies (`course lab --jupyterlab`), for trainers and anyone who prefers
+  it. The copies are signed as trusted, so its "Run all cells" button works with one click.
 """
 
 from __future__ import annotations
@@ -28,13 +31,37 @@ RECORD = ".course-lab.json"
 SETTINGS = ".lab-settings"
 QUIET_SETTINGS = {"@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False}}
 CONFIG = ".lab-config"
-# nbgrader's trainer tools (Nbgrader menu, Create Assignment, Validate, formgrader) are not for learners.
-LEARNER_CONFIG = {
-    "labconfig/page_config.json": {"disabledExtensions": {"@jupyter/nbgrader": True}},
-    "jupyter_server_config.d/course-lab.json": {"ServerApp": {"jpserver_extensions": {
-        f"nbgrader.server_extensions.{name}": False
-        for name in ("formgrader", "validate_assignment", "assignment_list", "course_list")}}},
-}
+JUPYTER_DATA = Path(__file__).parent / "jupyter"  # holds voila/templates/course, the module page's template
+START_URL = "/course"
+# A module page's kernel is shut down when the page is left (Voilà sends a beacon); one that is
+# missed (a crash of the browser) is ended after this long without a page attached.
+IDLE_KERNEL_SECONDS = 600
+# A module page loads the widget managers and anywidget's front end, no other lab extension
+# (nbgrader's and Notebook's fail to load there and only add errors to the page).
+PAGE_EXTENSIONS = ["@voila-dashboards/widgets-manager8", "@jupyter-widgets/jupyterlab-manager", "anywidget"]
+
+
+def learner_config(course: Course, modules: list[str]) -> dict[str, dict]:
+    """The learner's Jupyter config files (name: content): nbgrader's trainer tools off (Nbgrader
+    menu, Create Assignment, Validate, formgrader), the start page and Voilà on with the course's
+    template and the clinic's name, idle kernels culled, no workspace file served to a page."""
+    clinic = course.settings.clinic
+    extensions = {f"nbgrader.server_extensions.{name}": False
+                  for name in ("formgrader", "validate_assignment", "assignment_list", "course_list")}
+    extensions |= {"voila.server_extension": True, "graders.learner.start_page": True}
+    brand = {"clinic_name": clinic.name, "clinic_contact": clinic.contact, "clinic_logo": course.logo_uri()}
+    return {
+        "labconfig/page_config.json": {"disabledExtensions": {"@jupyter/nbgrader": True}},
+        # Jupyter Server reads only the extensions' on/off switches from jupyter_server_config.d/.
+        "jupyter_server_config.d/course-lab.json": {"ServerApp": {"jpserver_extensions": extensions}},
+        "jupyter_server_config.json": {
+            "MappingKernelManager": {"cull_idle_timeout": IDLE_KERNEL_SECONDS, "cull_interval": 60,
+                                     "cull_connected": False},
+            "VoilaConfiguration": {"template": "course", "show_tracebacks": False, "file_allowlist": [],
+                                   "extension_allowlist": PAGE_EXTENSIONS, "resources": brand},
+            "CourseStartPage": {"modules": modules, "course_title": course.settings.title, **brand},
+        },
+    }
 
 
 def default_workspace(course: Course) -> Path:
@@ -97,23 +124,30 @@ def learner_settings(workspace: Path) -> Path:
     return folder
 
 
-def learner_environment(workspace: Path) -> dict[str, str]:
-    """The environment `jupyter lab` runs in: this workspace's config folder first on the Jupyter
-    config path (see LEARNER_CONFIG), everything else as it is."""
+def _prepend(variable: str, folder: Path) -> str:
+    return os.pathsep.join([str(folder), *filter(None, os.environ.get(variable, "").split(os.pathsep))])
+
+
+def learner_environment(workspace: Path, config: dict[str, dict]) -> dict[str, str]:
+    """The environment the server runs in: this workspace's config folder first on the Jupyter
+    config path (see learner_config) and the course's page template on the data path."""
     folder = workspace / CONFIG
-    for name, values in LEARNER_CONFIG.items():
+    for name, values in config.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(json.dumps(values, indent=1))
-    paths = [str(folder), *filter(None, os.environ.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep))]
-    return {**os.environ, "JUPYTER_CONFIG_PATH": os.pathsep.join(paths)}
+    return {**os.environ, "JUPYTER_CONFIG_PATH": _prepend("JUPYTER_CONFIG_PATH", folder),
+            "JUPYTER_PATH": _prepend("JUPYTER_PATH", JUPYTER_DATA)}
 
 
-def lab_command(workspace: Path, first: Path, port: int | None, browser: bool, extra: list[str]) -> list[str]:
-    """The `jupyter lab` command line: opens `first`, serves only `workspace`, on 127.0.0.1."""
+def lab_command(workspace: Path, first: Path | None, port: int | None, browser: bool, extra: list[str]) -> list[str]:
+    """The server's command line, serving only `workspace`, on 127.0.0.1: it opens the start page,
+    or `first` in JupyterLab."""
     command = [sys.executable, "-m", "jupyterlab", *LAB_FLAGS, f"--ServerApp.root_dir={workspace}",
                f"--ServerApp.open_browser={browser}", f"--LabApp.user_settings_dir={learner_settings(workspace)}"]
+    if first is None:
+        command.append(f"--LabApp.default_url={START_URL}")
     if port is not None:
         command.append(f"--ServerApp.port={port}")
     if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in extra:
         command.append("--allow-root")  # containers run as root; the server still listens on localhost only
-    return [*command, *extra, str(first)]
+    return [*command, *extra, *([str(first)] if first else [])]

@@ -1,8 +1,9 @@
-"""The scenario player: a case story and its decision steps as clickable controls.
+"""The scenario player: a case story and its decision steps as clickable controls, the written
+reflection as a text area, and the module's "Finish module" step.
 
 Every change is saved at once through ResponseStore (atomic write + event log),
 and a copy of the module's answers is echoed into the notebook itself (an output
-with a display id, kept in the .ipynb the learner submits) as a backstop.
+with a display id, kept in the .ipynb when JupyterLab saves it) as a backstop.
 Graded decisions only confirm "Saved"; practice cases show their feedback at once.
 """
 
@@ -21,8 +22,9 @@ from graders.content.branching import is_shown
 from graders.content.release_data import read_release_data
 from graders.content.render import paragraphs, scenario_html
 from graders.course.paths import trainer_course_root
-from graders.learner.store import ECHO_MIME, ResponseStore
-from graders.learner.widgets import ChoiceGroup, ProgressLine
+from graders.learner.status import ModuleStatus, module_status
+from graders.learner.store import ECHO_MIME, MAX_REFLECTION, ResponseStore
+from graders.learner.widgets import ChoiceGroup, FinishPanel, ProgressLine, ReflectionBox
 
 SAVED = "<p>✔ Saved.</p>"
 PRACTICE_NOTE = ("<p><em>Practice case: not graded. You see feedback as soon as you answer, "
@@ -63,7 +65,8 @@ def store_for(folder: Path, module: str) -> ResponseStore:
 def echo(store: ResponseStore, update: bool) -> None:
     """Put the module's answers into the notebook's outputs (invisible; saved with the .ipynb).
     `update` rewrites every earlier copy in place instead of adding one to this cell."""
-    bundle = {"text/html": "<span hidden></span>", ECHO_MIME: {"module": store.module, "answers": store.answers}}
+    echoed = {"module": store.module, "answers": store.answers, "reflections": store.reflections}
+    bundle = {"text/html": "<span hidden></span>", ECHO_MIME: echoed}
     display(bundle, raw=True, display_id=f"course-answers-{store.module}", update=update)
 
 
@@ -72,8 +75,9 @@ class ModuleProgress:
     top of the notebook and under every case, updated after every save. Practice cases don't count."""
 
     def __init__(self, views: dict[str, dict], store: ResponseStore) -> None:
-        self.graded = [v for v in views.values() if v["module"] == store.module and not v.get("practice")]
+        self.views = views
         self.store = store
+        self.reflection_ids: list[str] = []  # each reflect() cell adds its own
         self.failed = False
         self.widget = ProgressLine()  # the one under every case
         self.lines = [self.widget]
@@ -85,23 +89,22 @@ class ModuleProgress:
         self.lines.append(line)
         return line
 
+    def status(self) -> ModuleStatus:
+        return module_status(self.views, self.store.module, self.store.answers, self.store.reflections,
+                             self.reflection_ids)
+
     def counts(self) -> tuple[int, int]:
         """(answered, shown) graded decisions; a branch step counts once the learner's answers open it."""
-        answered = shown = 0
-        for view in self.graded:
-            answers = self.store.answers.get(view["id"], {})
-            for step in view["steps"]:
-                if is_shown(step.get("show_if"), answers):
-                    shown += 1
-                    answered += bool(answers.get(step["id"]))
-        return answered, shown
+        status = self.status()
+        return status.answered, status.shown
 
     def refresh(self) -> None:
-        answered, shown = self.counts()
+        status = self.status()
         saved = "the last answer was NOT saved (tell your trainer)" if self.failed else "all saved"
-        text = f"Progress: {answered} of {shown} decisions answered, {saved}."
-        if shown and answered == shown and not self.failed:
-            text += " Last step: write the reflection near the end, then save the notebook (Ctrl+S)."
+        text = f"Progress: {status.answered} of {status.shown} decisions answered, {saved}."
+        if status.shown and status.answered == status.shown and not self.failed:
+            text += (" Last step: press Finish module at the end." if status.complete
+                     else " Last step: write the reflection near the end.")
         for line in self.lines:
             line.text = text
 
@@ -186,6 +189,75 @@ class Player:
             choice.layout.display = "" if is_shown(step.get("show_if"), answers) else "none"
             chosen = answers.get(step["id"], [])
             choice.note = practice_feedback(step, chosen) if self.practice else SAVED if chosen else ""
+
+
+class Reflection:
+    """A written reflection's text area, saved like a decision (atomically, logged, echoed)."""
+
+    def __init__(self, grade_id: str, store: ResponseStore, progress: ModuleProgress) -> None:
+        self.grade_id, self.store, self.progress = grade_id, store, progress
+        self.box = ReflectionBox(label="Your reflection (it saves itself as you type)",
+                                 value=store.reflections.get(grade_id, ""), max_length=MAX_REFLECTION)
+        self.box.observe(lambda change: self._save(change["new"]), "value")
+        if grade_id not in progress.reflection_ids:
+            progress.reflection_ids.append(grade_id)
+        progress.refresh()
+
+    def _save(self, text: str) -> None:
+        if grading_run():
+            return
+        try:
+            self.store.set_reflection(self.grade_id, text)
+        except OSError as err:
+            self.progress.failed = True
+            self.box.note = f"Not saved: {err}. Tell your trainer."
+        else:
+            self.progress.failed = False
+            self.box.note = "Saved."
+            echo(self.store, update=True)
+        self.progress.refresh()
+
+
+class Finish:
+    """The "Finish module" step: says what is complete and what is left; logs a finished module."""
+
+    def __init__(self, progress: ModuleProgress) -> None:
+        self.progress = progress
+        self.panel = FinishPanel()
+        self.panel.observe(lambda _: self.report(), "presses")
+
+    def report(self) -> None:
+        status = self.progress.status()
+        if self.progress.failed:
+            heading = "Your last change was NOT saved. Tell your trainer before you close this page."
+            self.panel.heading, self.panel.report, self.panel.complete = heading, status.left, False
+            return
+        if status.complete:
+            lines = [f"All {status.shown} decisions are answered."]
+            if status.reflections:
+                lines.append("Your reflection is written.")
+            lines.append("Everything is saved on this computer. Your trainer collects it from here.")
+            heading = "This module is complete. Thank you."
+            self.progress.store.log_event("finished")
+        else:
+            lines = status.left
+            heading = f"Not finished yet. Still to do ({status.summary()}):"
+        self.panel.heading, self.panel.report, self.panel.complete = heading, lines, status.complete
+
+
+def reflect(module: str, grade_id: str) -> None:
+    """Show a written reflection's text area (a module's reflect cell calls this)."""
+    if grading_run():  # the graded notebook holds the text in its reflection cell
+        return
+    folder = Path.cwd()
+    display(Reflection(grade_id, store_for(folder, module), progress_for(folder, module)).box)
+
+
+def finish(module: str) -> None:
+    """Show the module's "Finish module" step (its last cell calls this)."""
+    if grading_run():
+        return
+    display(Finish(progress_for(Path.cwd(), module)).panel)
 
 
 def start(module: str) -> None:

@@ -2,8 +2,10 @@
 
 Layout, beside the notebook:
     responses/<module>.json          {"format": 1, "module": ..., "updated": ..., "answers":
-                                      {scenario_id: {step_id: [option_id, ...]}}}
+                                      {scenario_id: {step_id: [option_id, ...]}},
+                                      "reflections": {grade_id: text}}
     responses/<module>.events.jsonl  one line per change: time, scenario, step, old, new
+                                     (or time, reflection, new)
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from pathlib import Path
 from graders.course.paths import events_path, responses_path
 
 Answers = dict[str, dict[str, list[str]]]
+Reflections = dict[str, str]
 FORMAT = 1
 MAX_BYTES = 1_000_000  # a real response file is a few kB; anything this big is not ours
+MAX_REFLECTION = 10_000  # characters of one reflection: a few paragraphs, with room to spare
 ECHO_MIME = "application/vnd.confidentiality-course.answers+json"  # the answers echoed into the notebook
 
 
@@ -67,15 +71,32 @@ def parse_answers(raw: object) -> Answers:
     return answers
 
 
-def read_answers(path: Path) -> Answers:
-    """Read a response file; raise ValueError with the reason if it is unreadable."""
+def parse_reflections(raw: object) -> Reflections:
+    """The written reflections of a response file ({} if it has none); ValueError if not text."""
+    found = raw.get("reflections", {}) if isinstance(raw, dict) else {}
+    if not isinstance(found, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in found.items()):
+        raise ValueError("reflections are not a mapping of cell ids to text")
+    return {k: v[:MAX_REFLECTION] for k, v in found.items()}
+
+
+def _read_raw(path: Path) -> object:
     if path.stat().st_size > MAX_BYTES:
         raise ValueError(f"response file is {path.stat().st_size} bytes, over the {MAX_BYTES} limit")
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise ValueError(f"response file is not valid JSON ({err})") from None
-    return parse_answers(raw)
+
+
+def read_answers(path: Path) -> Answers:
+    """Read a response file's decisions; raise ValueError with the reason if they are unreadable."""
+    return parse_answers(_read_raw(path))
+
+
+def read_response(path: Path) -> tuple[Answers, Reflections]:
+    """Read a response file's decisions and reflections; ValueError with the reason if unreadable."""
+    raw = _read_raw(path)
+    return parse_answers(raw), parse_reflections(raw)
 
 
 class ResponseStore:
@@ -88,24 +109,26 @@ class ResponseStore:
         self.path = responses_path(self.folder, module)
         self.events = events_path(self.folder, module)
         self.problem: str | None = None  # what went wrong reading the file, for the learner to see
-        self.answers: Answers = self._load()
+        self.answers: Answers = {}
+        self.reflections: Reflections = {}
+        self.answers, self.reflections = self._load()
 
-    def _load(self) -> Answers:
+    def _load(self) -> tuple[Answers, Reflections]:
         if not self.path.exists():
-            return {}
+            return {}, {}
         try:
-            return read_answers(self.path)
+            return read_response(self.path)
         except (OSError, ValueError) as err:
             if self.read_only:
                 self.problem = f"Saved answers could not be read: {err}."
-                return {}
+                return {}, {}
             kept = self._keep_aside()
             self._log({"event": "unreadable-file-kept-aside", "reason": str(err), "kept_as": kept.name})
             self.problem = (
                 f"Your earlier answers file could not be read ({err}). It was kept as "
                 f"{kept.relative_to(self.folder)} for your trainer; please answer again."
             )
-            return {}
+            return {}, {}
 
     def _keep_aside(self) -> Path:
         """Move the unreadable file to a name no earlier kept copy has (never overwrite one)."""
@@ -129,11 +152,31 @@ class ResponseStore:
         if self.read_only:
             raise PermissionError("this response store is read-only (grading)")
         old = self.get(scenario_id, step_id)
-        self.answers.setdefault(scenario_id, {})[step_id] = list(chosen)
-        atomic_write_json(
-            self.path, {"format": FORMAT, "module": self.module, "updated": now(), "answers": self.answers}
-        )
+        answers = {**self.answers, scenario_id: {**self.answers.get(scenario_id, {}), step_id: list(chosen)}}
+        self._write(answers, self.reflections)  # memory changes only once the file has
+        self.answers = answers
         self._log({"scenario": scenario_id, "step": step_id, "old": old, "new": list(chosen)})
+
+    def set_reflection(self, grade_id: str, text: str) -> None:
+        """Save one written reflection now (cut at MAX_REFLECTION characters), like an answer."""
+        if self.read_only:
+            raise PermissionError("this response store is read-only (grading)")
+        text = text[:MAX_REFLECTION]
+        if self.reflections.get(grade_id, "") == text:
+            return
+        reflections = {**self.reflections, grade_id: text}
+        self._write(self.answers, reflections)
+        self.reflections = reflections
+        self._log({"reflection": grade_id, "new": text})
+
+    def log_event(self, event: str) -> None:
+        """Record a step that changes no answer (e.g. "finished") in the event log."""
+        if not self.read_only:
+            self._log({"event": event})
+
+    def _write(self, answers: Answers, reflections: Reflections) -> None:
+        atomic_write_json(self.path, {"format": FORMAT, "module": self.module, "updated": now(),
+                                      "answers": answers, "reflections": reflections})
 
     def _log(self, event: dict) -> None:
         self.events.parent.mkdir(parents=True, exist_ok=True)

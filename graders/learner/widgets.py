@@ -1,8 +1,9 @@
-"""The two custom controls of the scenario player (anywidget: plain ES modules, no build step).
+"""The custom controls of the scenario player (anywidget: plain ES modules, no build step).
 
-`ChoiceGroup` is one decision as a native radio or checkbox group, usable with the keyboard
-inside JupyterLab; `ProgressLine` is the module's progress line. Their front-end code is in
-graders/learner/static/.
+`ChoiceGroup` is one decision as a native radio or checkbox group, usable with the keyboard;
+`ProgressLine` is the module's progress line; `ReflectionBox` is the labelled text area of a
+written reflection; `FinishPanel` is the "Finish module" button and what it says is left.
+Their front-end code is in graders/learner/static/; all of them show the kernel's text as text.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ PAGE_STYLE = """
 .jp-Notebook:has(.course-progress) .jp-CodeCell :is(.jp-OutputPrompt, .jp-Collapser) { visibility: hidden; }
 .jp-Notebook:has(.course-progress) .jp-CodeCell .jp-OutputArea-promptOverlay { display: none; }
 .jp-Notebook:has(.course-progress) .jp-CodeCell:not(:has(.jp-OutputArea-output)) { display: none; }
+.jp-Notebook:has(.course-progress) .jp-CodeCell:has(.course-reflection) + .jp-MarkdownCell { display: none; }
 """
 
 
@@ -47,3 +49,26 @@ class ProgressLine(anywidget.AnyWidget):
     page_style = traitlets.Unicode(PAGE_STYLE).tag(sync=True)
     scroll_into_view = traitlets.Bool(False, help="Bring this line into view when it first shows (the one at "
                                       "the top: Run all cells leaves the learner at the end)").tag(sync=True)
+
+
+class ReflectionBox(anywidget.AnyWidget):
+    """A written reflection: a labelled text area; `value` is saved a moment after typing stops."""
+
+    _esm = STATIC / "reflection.js"
+    _css = STATIC / "player.css"
+    label = traitlets.Unicode("Your reflection").tag(sync=True)
+    value = traitlets.Unicode().tag(sync=True)
+    max_length = traitlets.Int(10_000).tag(sync=True)
+    note = traitlets.Unicode(help="plain text under the box: 'Saved.' or why it was not").tag(sync=True)
+
+
+class FinishPanel(anywidget.AnyWidget):
+    """The module's last step: a "Finish module" button; each press asks the kernel for `report`."""
+
+    _esm = STATIC / "finish.js"
+    _css = STATIC / "player.css"
+    presses = traitlets.Int(0).tag(sync=True)
+    heading = traitlets.Unicode().tag(sync=True)
+    report = traitlets.List(traitlets.Unicode(), help="plain-text lines: what is complete, what is left").tag(
+        sync=True)
+    complete = traitlets.Bool(False).tag(sync=True)

@@ -27,7 +27,7 @@ from graders.course.course import PLAY_CALL, Course, CourseError
 from graders.course.progress import progress_bar
 from graders.publish.gate import check as publish_gate
 from graders.publish.gate import client_handouts
-from graders.publish.pages import TEMPLATES, logo_uri, render_page
+from graders.publish.pages import TEMPLATES, render_page
 from graders.publish.pdf import find_chromium, print_to_pdf
 
 PAGE_BREAK_BEFORE = ("teach-", "reflection-prompt", "trainer-notes", "key-points", "sources")
@@ -147,7 +147,7 @@ def page_resources(course: Course, built: str, edition: str) -> dict[str, dict]:
     client_footer = " · ".join(part for part in (s.clinic.name, s.clinic.contact, long_date(built)) if part)
     shared = {"title": s.title, "clinic": s.clinic.name, "contact": s.clinic.contact,
               "reviewed": s.legal_review_date, "built": built, "client_date": long_date(built),
-              "edition": edition, "edition_css": css_string(edition), "logo": logo_uri(course)}
+              "edition": edition, "edition_css": css_string(edition), "logo": course.logo_uri()}
     return {"modules": {**shared, "footer_css": css_string(staff_footer)},
             "clients": {**shared, "edition": "", "edition_css": "", "footer_css": css_string(client_footer)}}
 

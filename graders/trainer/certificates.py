@@ -26,7 +26,7 @@ from datetime import date
 from pathlib import Path
 
 from graders.course.course import Course, CourseError
-from graders.publish.pages import logo_uri, render_page
+from graders.publish.pages import render_page
 from graders.publish.pdf import NoChromium, print_to_pdf
 from graders.trainer.report import Report, collect, percent_text, points_text, required_modules
 
@@ -132,7 +132,7 @@ def sealed_entries(course: Course, certificates: list[Certificate], report: Repo
 
 
 def verify_page(course: Course, certificates: list[Certificate], report: Report) -> str:
-    return render_page("certificate", "verify.html.j2", course=course.settings, logo=logo_uri(course),
+    return render_page("certificate", "verify.html.j2", course=course.settings, logo=course.logo_uri(),
                        entries=sealed_entries(course, certificates, report), made=date_text(date.today().isoformat()))
 
 
@@ -148,7 +148,7 @@ def issue(course: Course, out: Path | None = None, pdf: bool = True) -> list[Pat
     certificates = certificates_in(course, report)
     if any(f"{c.learner}.html" == VERIFY_PAGE for c in certificates):
         raise CourseError(f"a learner's id would overwrite the verification page {VERIFY_PAGE}: rename that learner")
-    logo, pages = logo_uri(course), []
+    logo, pages = course.logo_uri(), []
     for certificate in certificates:
         page = out / f"{certificate.learner}.html"
         page.write_text(render_page("certificate", "certificate.html.j2", course=course.settings, c=certificate,

@@ -13,8 +13,7 @@ import random
 import shutil
 from pathlib import Path
 
-import nbformat
-
+from graders.content.authoring import REFLECTION as REFLECTION_ID
 from graders.content.branching import is_shown
 from graders.content.schema import Scenario, key_answers
 from graders.course.course import Course, copy_sources
@@ -74,25 +73,15 @@ def cohort_plan(course: Course, size: int = COHORT_SIZE, seed: int = SEED,
     return plan
 
 
-def write_reflection(notebook: Path, text: str) -> None:
-    nb = nbformat.read(notebook, as_version=4)
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type == "markdown" and meta.get("solution") and meta.get("grade"):
-            cell.source = text
-    nbformat.write(nb, notebook)
-
-
 def submit(course: Course, learner: str, module: str, answers: Plan | None, reflection: str | None) -> Path:
     """Put one learner's work where nbgrader collects it: build/submitted/<learner>/<module>/."""
     dest = course.submit_copy(course.step_dir("release") / module, course.submission_dir(learner, module))
-    if answers is not None:
-        store = ResponseStore(dest, module)
-        for scenario_id, steps in answers.items():
-            for step_id, options in steps.items():
-                store.set(scenario_id, step_id, options)
-    if reflection:
-        write_reflection(dest / f"{module}.ipynb", reflection)
+    store = ResponseStore(dest, module)
+    for scenario_id, steps in (answers or {}).items():
+        for step_id, options in steps.items():
+            store.set(scenario_id, step_id, options)
+    if reflection:  # written in the page's text area, saved to the response file
+        store.set_reflection(REFLECTION_ID, reflection)
     (dest / "timestamp.txt").write_text("2026-11-20 10:00:00.000000 UTC\n")
     return dest
 

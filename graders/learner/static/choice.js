@@ -51,7 +51,8 @@ function render({ model, el }) {
   // The kernel stopped or restarted: these controls can no longer save, so say so and lock them.
   const stopped = () => {
     group.disabled = true;
-    note.textContent = "Stopped. Your saved answers are safe. Click \u201cRun all cells\u201d at the top to go on.";
+    const next = document.body.dataset.voila ? "Reload the page" : "Click \u201cRun all cells\u201d at the top";
+    note.textContent = `Stopped. Your saved answers are safe. ${next} to go on.`;
   };
   const showNote = () => { note.innerHTML = model.get("note"); };  // built by the kernel, escaped there
   model.on("change:value", show);

@@ -8,7 +8,8 @@ function render({ model, el }) {
   const show = () => { line.textContent = model.get("text"); };
   const stopped = () => {
     style.remove();
-    line.textContent = "The course player stopped. Your saved answers are safe. Click \u201cRun all cells\u201d at the top to go on.";
+    const next = document.body.dataset.voila ? "Reload the page" : "Click \u201cRun all cells\u201d at the top";
+    line.textContent = `The course player stopped. Your saved answers are safe. ${next} to go on.`;
   };
   model.on("change:text", show);
   model.on("comm_live_update", stopped);
