@@ -89,12 +89,14 @@ c.Autograde.exclude_overwriting = {
 # Feedback shows scores, the learner's choices and rationale; never hidden test source.
 c.GenerateFeedback.preprocessors = [
     "graders.course.preprocessors.RemoveLiveOnly",
+    "graders.course.preprocessors.RemoveTrainerOnly",  # e.g. the trainer's note on a flagged submission
     "graders.grading.nbgrader_hooks.GetGradesAndStatus",
     "nbgrader.preprocessors.ClearHiddenTests",
     "graders.grading.nbgrader_hooks.ScrubTracebacks",
 ]
-# The formgrader's submission view shows a learner's reflection as text, never as HTML or markdown.
-# (Feedback pages escape it in their own template, so its exporter runs no such step.)
+# The formgrader's submission view shows learner text (the reflection, any markdown cell that is not one of
+# the module's own locked cells) as text, never as HTML, markdown or TeX. Feedback pages escape the same cells
+# in their own template (graders/publish/templates/feedback/learner.html.j2), so their exporter runs no such step.
 c.HTMLExporter.preprocessors = ["graders.grading.nbgrader_hooks.LearnerTextAsText"]
 c.GenerateFeedback.HTMLExporter.preprocessors = []
 # The learners' page: graders/publish/templates/feedback/learner.html.j2 extends nbgrader's feedback/index.html.j2

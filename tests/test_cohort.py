@@ -179,15 +179,20 @@ def test_learners_are_split_into_disjoint_balanced_shares() -> None:
     assert abs(len(shares[0]) - len(shares[1])) <= 2
 
 
+def add_module_cell(course: Course, grade_id: str, source: str) -> None:
+    """Put a locked, hidden code cell of the course's own near the top of the module's source notebook."""
+    path = course.source_notebook(MODULE)
+    nb = nbformat.read(path, as_version=4)
+    cell = new_code_cell(source)
+    cell.metadata.update({"nbgrader": {"grade": False, "solution": False, "locked": True, "grade_id": grade_id,
+                                       "schema_version": 3}, "jupyter": {"source_hidden": True}})
+    nb.cells.insert(3, cell)
+    nbformat.write(nb, path)
+
+
 def test_a_submission_that_hangs_is_stopped_and_the_rest_graded(tmp_path: Path) -> None:
     course = Course(copy_course(tmp_path / "course"))
-    source = course.source_notebook(MODULE)
-    nb = nbformat.read(source, as_version=4)
-    slow = new_code_cell("import time\ntime.sleep(600)")
-    slow.metadata.update({"nbgrader": {"grade": False, "solution": False, "locked": True, "grade_id": "slow",
-                                       "schema_version": 3}, "jupyter": {"source_hidden": True}})
-    nb.cells.insert(3, slow)
-    nbformat.write(nb, source)
+    add_module_cell(course, "slow", "import time\ntime.sleep(600)")
     settings = yaml.safe_load((course.root / "course.yaml").read_text())
     settings["autograde_timeout"] = 900
     (course.root / "course.yaml").write_text(yaml.safe_dump(settings))

@@ -18,6 +18,7 @@ from graders.content.release_data import write_release_data
 from graders.content.scenarios import load_one
 from graders.learner.player import (
     Player,
+    ReleaseDataMissing,
     finish,
     load_learner_view,
     play,
@@ -173,9 +174,14 @@ def course(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def notebook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, course: Path) -> Path:
-    """The learner's notebook folder, as the kernel's working directory."""
+    """The learner's notebook folder, as the kernel's working directory, with the module's key-free
+    release data beside it (as nbgrader's release writes it)."""
+    from graders.content.release_data import write_release_data
+    from graders.content.scenarios import load_all
+
     folder = tmp_path / "notebook"
     folder.mkdir()
+    write_release_data(folder, load_all(course / "scenarios").values())
     monkeypatch.chdir(folder)
     return folder
 
@@ -485,7 +491,7 @@ def test_reflect_and_finish_show_nothing_in_a_grading_run(
     reflect(MODULE, "reflection")
     finish(MODULE)
     assert displayed == []
-    assert list(notebook.iterdir()) == []
+    assert [p.name for p in notebook.iterdir()] == ["scenarios.json"]  # the release copy alone
 
 
 # --- practice cases ---------------------------------------------------------------------------
@@ -650,8 +656,22 @@ def test_release_copy_beside_the_notebook_is_used(
     assert not is_hidden(choice(box, 2))
 
 
-def test_without_a_release_copy_the_trainer_yaml_is_used(notebook: Path, course: Path) -> None:
-    assert not (notebook / "scenarios.json").exists()
+def test_without_a_release_copy_a_learner_kernel_gets_words_not_the_trainer_yaml(
+    notebook: Path, course: Path, displayed: list[tuple[tuple[Any, ...], dict[str, Any]]]
+) -> None:
+    (notebook / "scenarios.json").unlink()
+    with pytest.raises(ReleaseDataMissing, match="Ask your trainer for a fresh copy"):
+        load_learner_view(SCENARIO, notebook)  # although $COURSE_ROOT points at the YAML
+    assert play(SCENARIO) is None
+    [((alert,), _)] = displayed
+    assert "questions are missing" in alert.data and "Traceback" not in alert.data
+
+
+def test_a_grading_run_without_a_release_copy_reads_the_course_yaml(
+    notebook: Path, course: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (notebook / "scenarios.json").unlink()
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")  # nbgrader's kernel, told where the course is
     view = load_learner_view(SCENARIO, notebook)
     assert view == load_one(course / "scenarios", SCENARIO).learner_view()
     assert not keys_in(view) & {"correct", "rationale", "trainer_note"}
@@ -668,7 +688,7 @@ def test_grading_run_writes_nothing_and_shows_static_html(
     assert play(SCENARIO) is None
 
     assert not (notebook / "responses").exists()
-    assert list(notebook.iterdir()) == []
+    assert [p.name for p in notebook.iterdir()] == ["scenarios.json"]  # the release copy alone
     [((shown,), _kwargs)] = displayed
     assert isinstance(shown, HTML)
     assert "A tiny case &amp; its choices" in shown.data

@@ -359,7 +359,8 @@ def test_reflection_comes_back_from_the_echo_when_the_response_file_is_lost(rele
     intake = take_in(learner, released[1], tmp_path / "staged", MODULE)
 
     assert staged_reflection(intake.folder) == "Kept in the echo."
-    assert intake.flags == ["response file missing: rebuilt from the notebook's copy of the answers"]
+    assert intake.flags == ["response file missing: rebuilt from the notebook's copy of the answers",
+                            "the event log is missing: the answers cannot be checked against the clicks recorded"]
 
     # Before execution, nbgrader's RestoreResponses rebuilds the response file with the reflection.
     staged = nbformat.read(intake.folder / f"{MODULE}.ipynb", as_version=4)

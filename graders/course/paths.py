@@ -40,8 +40,13 @@ def course_root(start: Path | None = None) -> Path:
 
 
 def trainer_course_root() -> Path:
-    """The course whose keys grade submissions. Never looks in the kernel's working
-    folder, which during autograde holds the learner's own files."""
+    """The course whose keys grade submissions: $COURSE_ROOT, which nbgrader_config.py sets for the
+    kernels nbgrader starts. Never the kernel's working folder (during autograde it holds the
+    learner's own files) and never the checkout this package lives in (a learner's kernel imports
+    the same package): a kernel without $COURSE_ROOT has no way to a key."""
+    if not os.environ.get(COURSE_ROOT_ENV):
+        raise CourseNotFound(f"no course to grade with: ${COURSE_ROOT_ENV} is not set (it is set only for the "
+                             "kernels nbgrader starts to grade)")
     return course_root(start=None)
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from graders.course.course import Course
 from graders.course.progress import progress_bar
+from graders.grading.flags import save_flags
 
 Job = tuple[str, str]  # (learner, module)
 
@@ -110,7 +111,9 @@ class Worker:
     """One grading worker process and the thread that reads its messages."""
 
     def __init__(self, course: Course, number: int, jobs: list[Job], feedback: bool, inbox: queue.Queue) -> None:
-        self.number, self.jobs, self.done = number, jobs, set()
+        self.number, self.jobs = number, jobs
+        self.done: set[Job] = set()  # graded: merged into the main gradebook
+        self.finished: set[Job] = set()  # reported on by the worker, graded or not
         self.current: Job | None = None
         self.started = 0.0
         folder = course.build_dir / "grading"
@@ -130,7 +133,8 @@ class Worker:
         inbox.put((self, None))  # the process has ended
 
     def left(self) -> list[Job]:
-        return [j for j in self.jobs if j not in self.done and j != self.current]
+        """Jobs the worker has not reported on (a failure it reported keeps its own reason)."""
+        return [j for j in self.jobs if j not in self.finished and j != self.current]
 
 
 def grade_cohort(course: Course, feedback: bool = True, jobs: int | None = None,
@@ -185,6 +189,7 @@ def grade_cohort(course: Course, feedback: bool = True, jobs: int | None = None,
                 else:
                     outcome = Outcome(**message["done"])
                     outcomes[(outcome.learner, outcome.module)] = outcome
+                    worker.finished.add((outcome.learner, outcome.module))
                     if outcome.graded:
                         worker.done.add((outcome.learner, outcome.module))
                     worker.current = None
@@ -203,4 +208,6 @@ def grade_cohort(course: Course, feedback: bool = True, jobs: int | None = None,
         for gradebook, done in merge_plan:
             merge_gradebook(course, gradebook, done)
         export_csv(course, course.build_dir / "grades.csv")
-    return [outcomes[j] for j in sorted(outcomes)]
+    results = [outcomes[j] for j in sorted(outcomes)]
+    save_flags(course, results)  # build/flags.json, the gradebook's flagged mark; the report reads them
+    return results

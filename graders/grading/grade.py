@@ -9,6 +9,7 @@ whose last value is a number with that number.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from graders.content.scenarios import load_concepts, load_one
@@ -74,13 +75,26 @@ def answer_lines(step: Step, chosen: tuple[str, ...]) -> list[str]:
     for option_id in chosen:
         option = options.get(option_id)
         if option is None:
-            lines.append("Your answer: a choice that is not an option of this step (ignored).")
+            lines.append("Your answer: a choice that is not an option of this step (it counts as a wrong choice).")
         else:
             lines += [f"Your answer: {one_line(option.text)}", f"Why: {one_line(option.rationale)}"]
     return lines
 
 
+class NotGrading(PermissionError):
+    """grade() was called outside a grading run (e.g. from a learner's own kernel)."""
+
+
+def grading_run() -> bool:
+    """True while nbgrader autogrades (its Execute step sets NBGRADER_EXECUTION=autograde)."""
+    return os.environ.get("NBGRADER_EXECUTION") == "autograde"
+
+
 def grade(scenario_id: str, step_id: str, folder: Path | None = None) -> float:
+    """Score one step of the submission in `folder` (default: the kernel's working folder)."""
+    if not grading_run():
+        raise NotGrading("grade() works only while nbgrader grades a submission; your answers are saved "
+                         "and your trainer grades them")
     root = trainer_course_root()
     scenario = load_one(root / "scenarios", scenario_id)
     step = scenario.step(step_id)

@@ -6,8 +6,9 @@
 - StashEcho / RestoreResponses: if a submission's response file is missing or
   unreadable, it is rebuilt from the copy the player echoed into the notebook.
 - ScrubTracebacks: feedback shows an error's name and message, not its traceback.
-- LearnerTextAsText: the formgrader shows a learner's reflection as plain text, never as HTML or
-  markdown (no markup runs, no link to follow in a trainer's browser).
+- LearnerTextAsText: the formgrader shows learner text (a reflection, or a markdown cell a learner added,
+  which plain `nbgrader autograde` keeps) as plain text, never as HTML, markdown or TeX (no markup runs,
+  no link to follow, nothing fetched in a trainer's browser).
 - GetGradesAndStatus: nbgrader's GetGrades, plus whether a cell still waits for the trainer, so
   feedback says "Not graded yet" for a reflection instead of "0 points".
 """
@@ -100,8 +101,8 @@ class RestoreResponses(CoursePreprocessor):
         try:
             read_answers(path)
             return nb, resources
-        except (OSError, ValueError) as err:
-            reason = str(err)
+        except Exception as err:  # any kind of unreadable file: the echo is the learner's other record
+            reason = f"{type(err).__name__}: {err}"
         try:
             answers = parse_answers({"format": FORMAT, "answers": echoed.get("answers")})
             reflections = parse_reflections(echoed)
@@ -124,13 +125,26 @@ class ScrubTracebacks(CoursePreprocessor):
 
 
 class LearnerTextAsText(CoursePreprocessor):
-    """A learner's written answers (nbgrader solution cells in markdown) become escaped text in one
-    HTML line: markdown is not applied inside it, so no tag, script or link of theirs is rendered."""
+    """Every markdown cell that is not one of the module's own locked cells (a learner's written answer, or
+    a cell they added: plain `nbgrader autograde` keeps those) becomes escaped text in one HTML line, its
+    line breaks as <br> (a blank line stays an empty line). Markdown leaves an HTML block as it is and
+    MathJax skips these classes, so no tag, script, link, image or formula of the learner's is rendered.
+    Fails closed: a cell made by course tools without nbgrader metadata (DropAddedCode's note) reads as
+    text too, since a learner can copy any tag or metadata but not a locked cell's checked source."""
+
+    @staticmethod
+    def is_course_text(cell: NotebookNode) -> bool:
+        """A module's own cell: locked, with a grade id the gradebook knows (autograde drops unknown ids
+        and restores a locked cell's source), and no answer in it."""
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        return bool(meta.get("locked") and meta.get("grade_id") and not meta.get("solution"))
 
     def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int) -> tuple[NotebookNode, dict]:
-        if cell.cell_type == "markdown" and cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
-            text = html.escape(cell.source).replace("\r", "").replace("\n", "<br>")
-            cell.source = f'<div class="learner-text" style="white-space: pre-wrap">{text}</div>'
+        if cell.cell_type == "markdown" and not self.is_course_text(cell):
+            lines = cell.source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+            text = "<br>".join(html.escape(line) for line in lines)
+            cell.source = (f'<div class="learner-text tex2jax_ignore mathjax_ignore" '
+                           f'style="white-space: pre-wrap; overflow-wrap: anywhere">{text}</div>')
         return cell, resources
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -30,9 +31,28 @@ def _messages():
     return send
 
 
+GENERIC = ("see the above traceback", "see the the above traceback", "see the error log",
+           "There was an error processing assignment")  # nbgrader's words that say only "it failed"
+
+
 def last_line(text: str) -> str:
     lines = [line for line in text.strip().splitlines() if line.strip()]
     return lines[-1] if lines else ""
+
+
+def failure_reason(result: dict) -> str:
+    """What went wrong in a failed nbgrader API call. Its 'error' is the traceback of the final
+    NbGraderException ("Please see the above traceback ..."); the cause is in its 'log': the last line
+    of the traceback nbgrader logged (the exception), else its last error message that says more."""
+    records = re.split(r"^(?=\[(?:DEBUG|INFO|WARNING|ERROR|CRITICAL)\] )", result.get("log") or "", flags=re.M)
+    errors = [r.removeprefix("[ERROR] ").strip() for r in records if r.startswith("[ERROR] ")]
+    meaningful = [e for e in errors if e and not any(g.lower() in e.lower() for g in GENERIC)]
+    tracebacks = [e for e in meaningful if e.startswith("Traceback")]
+    for text in (tracebacks[-1:] or meaningful[-1:]) + [result.get("error") or ""]:
+        line = last_line(text)
+        if line and not any(g.lower() in line.lower() for g in GENERIC):
+            return " ".join(line.split())
+    return "nbgrader autograde failed (no reason given)"
 
 
 def grade_one(course: Course, api, staging_root: Path, learner: str, module: str, feedback: bool) -> dict:
@@ -42,7 +62,7 @@ def grade_one(course: Course, api, staging_root: Path, learner: str, module: str
     outcome = {"learner": learner, "module": module, "graded": bool(result["success"]), "flags": intake.flags,
                "error": ""}
     if not result["success"]:
-        outcome["error"] = last_line(result.get("error") or result.get("log") or "") or "nbgrader autograde failed"
+        outcome["error"] = failure_reason(result)
     elif feedback and not api.generate_feedback(module, learner, force=True)["success"]:
         outcome["flags"].append("feedback page could not be made")
     return outcome

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from graders.course.course import Course
+from graders.course.paths import COURSE_ROOT_ENV
 
 # Localhost only, no announcements or update checks from outside hosts.
 LAB_FLAGS = [
@@ -65,7 +66,11 @@ def learner_config(course: Course, modules: list[str]) -> dict[str, dict]:
 
 
 def default_workspace(course: Course) -> Path:
-    return course.root / "workspace"
+    """The learner's folder: in this user's data folder, never inside the course folder (a kernel
+    started there could find the trainer's course by looking upwards)."""
+    from platformdirs import user_data_path
+
+    return user_data_path("confidentiality-course") / course.settings.course_id / "workspace"
 
 
 def release(course: Course, modules: list[str]) -> Path:
@@ -130,12 +135,16 @@ def _prepend(variable: str, folder: Path) -> str:
 
 def learner_environment(workspace: Path, config: dict[str, dict]) -> dict[str, str]:
     """The environment the server runs in: this workspace's config folder first on the Jupyter
-    config path (see learner_config) and the course's page template on the data path."""
+    config path (see learner_config), the course's page template on the data path, and no
+    $COURSE_ROOT."""
     folder = workspace / CONFIG
     for name, values in config.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(json.dumps(values, indent=1))
-    return {**os.environ, "JUPYTER_CONFIG_PATH": _prepend("JUPYTER_CONFIG_PATH", folder),
+    # No pointer to the trainer's course reaches the learner's kernels ($COURSE_ROOT is set when
+    # nbgrader_config.py loads, for grading kernels only).
+    environment = {k: v for k, v in os.environ.items() if k != COURSE_ROOT_ENV}
+    return {**environment, "JUPYTER_CONFIG_PATH": _prepend("JUPYTER_CONFIG_PATH", folder),
             "JUPYTER_PATH": _prepend("JUPYTER_PATH", JUPYTER_DATA)}
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import html
 import os
-from functools import cache
+from collections.abc import Callable
+from functools import cache, wraps
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,8 @@ import ipywidgets as w
 from IPython.display import HTML, display
 
 from graders.content.branching import is_shown
-from graders.content.release_data import read_release_data
+from graders.content.release_data import RELEASE_DATA, read_release_data
 from graders.content.render import paragraphs, scenario_html
-from graders.course.paths import trainer_course_root
 from graders.learner.status import ModuleStatus, module_status
 from graders.learner.store import ECHO_MIME, MAX_REFLECTION, ResponseStore
 from graders.learner.widgets import ChoiceGroup, FinishPanel, ProgressLine, ReflectionBox
@@ -36,24 +36,33 @@ def grading_run() -> bool:
     return bool(os.environ.get("NBGRADER_EXECUTION"))
 
 
-def learner_views(folder: Path) -> dict[str, dict]:
-    """Key-free data of every scenario: the release copy beside the notebook, else the trainer's YAML."""
-    released = read_release_data(folder)
-    if released is not None:
-        return released
-    from graders.content.scenarios import load_all
+class ReleaseDataMissing(RuntimeError):
+    """The module's key-free data is not beside the notebook: it was not released with nbgrader."""
 
-    return {s.id: s.learner_view() for s in load_all(trainer_course_root() / "scenarios").values()}
+
+def learner_views(folder: Path) -> dict[str, dict]:
+    """Key-free data of every scenario, from the release copy beside the notebook. Only in a
+    grading run (nbgrader's kernel, which alone is told where the course is) from the course's
+    scenario files: a learner's kernel has no way to them."""
+    released = read_release_data(folder)
+    if released is None and grading_run():
+        from graders.content.scenarios import load_all
+        from graders.course.paths import trainer_course_root
+
+        return {s.id: s.learner_view() for s in load_all(trainer_course_root() / "scenarios").values()}
+    if released is None:
+        raise ReleaseDataMissing(f"This module's questions are missing ({RELEASE_DATA} is not beside it). "
+                                 "Ask your trainer for a fresh copy of the module.")
+    return released
 
 
 def load_learner_view(scenario_id: str, folder: Path) -> dict:
-    """One scenario's key-free data (the trainer's YAML if the release copy lacks it)."""
+    """One scenario's key-free data, from the release copy."""
     view = learner_views(folder).get(scenario_id)
-    if view is not None:
-        return view
-    from graders.content.scenarios import load_one
-
-    return load_one(trainer_course_root() / "scenarios", scenario_id).learner_view()
+    if view is None:
+        raise ReleaseDataMissing(f"This module's copy has no question {scenario_id!r}. "
+                                 "Ask your trainer for a fresh copy of the module.")
+    return view
 
 
 @cache
@@ -245,6 +254,21 @@ class Finish:
         self.panel.heading, self.panel.report, self.panel.complete = heading, lines, status.complete
 
 
+def explains_missing_release(cell: Callable[..., Any]) -> Callable[..., Any]:
+    """A module cell that, without the module's release data, says so in words instead of a traceback."""
+
+    @wraps(cell)
+    def run(*args: Any) -> Any:
+        try:
+            return cell(*args)
+        except ReleaseDataMissing as err:
+            display(HTML(f"<p role='alert'><strong>{html.escape(str(err))}</strong></p>"))
+            return None
+
+    return run
+
+
+@explains_missing_release
 def reflect(module: str, grade_id: str) -> None:
     """Show a written reflection's text area (a module's reflect cell calls this)."""
     if grading_run():  # the graded notebook holds the text in its reflection cell
@@ -253,6 +277,7 @@ def reflect(module: str, grade_id: str) -> None:
     display(Reflection(grade_id, store_for(folder, module), progress_for(folder, module)).box)
 
 
+@explains_missing_release
 def finish(module: str) -> None:
     """Show the module's "Finish module" step (its last cell calls this)."""
     if grading_run():
@@ -260,6 +285,7 @@ def finish(module: str) -> None:
     display(Finish(progress_for(Path.cwd(), module)).panel)
 
 
+@explains_missing_release
 def start(module: str) -> None:
     """Show the module's progress line (the notebook's first code cell calls this)."""
     if grading_run():
@@ -267,6 +293,7 @@ def start(module: str) -> None:
     display(progress_for(Path.cwd(), module).top_line())
 
 
+@explains_missing_release
 def play(scenario_id: str) -> Any:
     folder = Path.cwd()
     scenario = load_learner_view(scenario_id, folder)

@@ -86,6 +86,8 @@ def _read_raw(path: Path) -> object:
         return json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise ValueError(f"response file is not valid JSON ({err})") from None
+    except RecursionError:  # e.g. 100,000 nested lists: well under MAX_BYTES, deeper than Python reads
+        raise ValueError("response file is nested too deeply to read") from None
 
 
 def read_answers(path: Path) -> Answers:

@@ -22,6 +22,7 @@ from pathlib import Path
 from graders.content.scenarios import load_concepts
 from graders.course.course import Course
 from graders.course.paths import responses_path
+from graders.grading.flags import load_flags
 from graders.learner.store import read_answers
 from graders.publish.pages import render_page
 
@@ -173,6 +174,15 @@ class Report:
     titles: dict[str, str] = field(default_factory=dict)  # module -> title
     names: dict[str, str] = field(default_factory=dict)  # learner -> name
     descriptions: dict[str, str] = field(default_factory=dict)  # concept -> description
+    flags: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # learner -> module -> reasons
+
+    def needs_a_look(self) -> list[tuple[str, str, list[str]]]:
+        """(learner's name, module title, reasons) for every flagged submission, by name then course order."""
+        order = {m: i for i, m in enumerate(self.modules)}
+        rows = [(self.name(learner), module, reasons) for learner, by_module in self.flags.items()
+                for module, reasons in by_module.items()]
+        return [(name, self.title(module), reasons)
+                for name, module, reasons in sorted(rows, key=lambda r: (r[0], order.get(r[1], len(order)), r[1]))]
 
     @property
     def learners(self) -> list[str]:
@@ -266,7 +276,7 @@ def collect(course: Course) -> Report:
     ordered = [step_results[s.id, st.id] for m in modules for s in scenarios.values() if s.module == m
                for st in s.steps]
     return Report(course.settings.mastery, modules, results, ordered, module_titles(course), names,
-                  load_concepts(course.scenarios_dir))
+                  load_concepts(course.scenarios_dir), load_flags(course))
 
 
 # -- charts --------------------------------------------------------------------------------------------
