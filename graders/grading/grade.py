@@ -85,14 +85,15 @@ class NotGrading(PermissionError):
     """grade() was called outside a grading run (e.g. from a learner's own kernel)."""
 
 
-def grading_run() -> bool:
-    """True while nbgrader autogrades (its Execute step sets NBGRADER_EXECUTION=autograde)."""
+def autograding() -> bool:
+    """True while nbgrader autogrades (its Execute step sets NBGRADER_EXECUTION=autograde). Stricter
+    than the player's grading_run(), which also counts nbgrader's validate."""
     return os.environ.get("NBGRADER_EXECUTION") == "autograde"
 
 
 def grade(scenario_id: str, step_id: str, folder: Path | None = None) -> float:
     """Score one step of the submission in `folder` (default: the kernel's working folder)."""
-    if not grading_run():
+    if not autograding():
         raise NotGrading("grade() works only while nbgrader grades a submission; your answers are saved "
                          "and your trainer grades them")
     root = trainer_course_root()

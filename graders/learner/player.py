@@ -102,11 +102,6 @@ class ModuleProgress:
         return module_status(self.views, self.store.module, self.store.answers, self.store.reflections,
                              self.reflection_ids)
 
-    def counts(self) -> tuple[int, int]:
-        """(answered, shown) graded decisions; a branch step counts once the learner's answers open it."""
-        status = self.status()
-        return status.answered, status.shown
-
     def refresh(self) -> None:
         status = self.status()
         saved = "the last answer was NOT saved (tell your trainer)" if self.failed else "all saved"
@@ -237,11 +232,11 @@ class Finish:
 
     def report(self) -> None:
         status = self.progress.status()
+        complete = status.complete and not self.progress.failed
         if self.progress.failed:
+            lines = status.left
             heading = "Your last change was NOT saved. Tell your trainer before you close this page."
-            self.panel.heading, self.panel.report, self.panel.complete = heading, status.left, False
-            return
-        if status.complete:
+        elif complete:
             lines = [f"All {status.shown} decisions are answered."]
             if status.reflections:
                 lines.append("Your reflection is written.")
@@ -251,7 +246,7 @@ class Finish:
         else:
             lines = status.left
             heading = f"Not finished yet. Still to do ({status.summary()}):"
-        self.panel.heading, self.panel.report, self.panel.complete = heading, lines, status.complete
+        self.panel.heading, self.panel.report, self.panel.complete = heading, lines, complete
 
 
 def explains_missing_release(cell: Callable[..., Any]) -> Callable[..., Any]:

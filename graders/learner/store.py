@@ -111,9 +111,8 @@ class ResponseStore:
         self.path = responses_path(self.folder, module)
         self.events = events_path(self.folder, module)
         self.problem: str | None = None  # what went wrong reading the file, for the learner to see
-        self.answers: Answers = {}
-        self.reflections: Reflections = {}
-        self.answers, self.reflections = self._load()
+        loaded: tuple[Answers, Reflections] = self._load()
+        self.answers, self.reflections = loaded
 
     def _load(self) -> tuple[Answers, Reflections]:
         if not self.path.exists():
