@@ -5,19 +5,23 @@ synthetic people and contacts."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import cache
 from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
+from pydantic import ValidationError
 
 from graders.content.authoring import HOW_IT_WORKS, TRAINER_TAG, finish_cell, module_notebook, reflection_cells
 from graders.content.citations import citation_form, mentions_a_source
 from graders.content.scenarios import load_concepts, scenario_files
 from graders.content.schema import Scenario
 from graders.course.course import Course
-from tests.conftest import ROOT
+from graders.course.preprocessors import with_review_line
+from graders.course.settings import Settings
+from tests.conftest import REVIEW_LINE, ROOT
 
 COURSE = Course(ROOT)
 MODULES = COURSE.modules
@@ -93,10 +97,25 @@ def test_module_starts_with_the_banner_progress_line_and_a_practice_case(module:
 
 
 @pytest.mark.parametrize("module", MODULES)
-def test_module_says_training_not_advice_and_its_review_date(module: str) -> None:
+def test_module_says_training_not_advice_and_how_its_law_was_checked(module: str) -> None:
     header = cells(module)["header"].source
     assert "**Training, not legal advice.**" in header
-    assert f"Legal content reviewed on {COURSE.settings.legal_review_date}" in header
+    assert COURSE.settings.review_line() in header.splitlines()
+
+
+def test_review_line_says_what_the_check_was_until_counsel_reviews() -> None:
+    unreviewed = COURSE.settings.model_copy(update={"legal_review_date": "2026-11-25", "counsel_review": None})
+    assert unreviewed.review_line() == ("Checked against the course's fact sheet on November 25, 2026. "
+                                        "Not yet reviewed by counsel.")
+    reviewed = Settings.model_validate({**COURSE.settings.model_dump(), "counsel_review": {
+        "reviewer": "R. Counsel, Example Health Law (fictional)", "date": "2027-01-15"}})
+    assert reviewed.review_line() == ("Legal content reviewed by counsel (R. Counsel, Example Health Law "
+                                      "(fictional)) on January 15, 2027.")
+    nb = with_review_line(nbformat.read(COURSE.source_notebook(MODULES[0]), as_version=4), reviewed.review_line())
+    header = nb.cells[0].source
+    assert reviewed.review_line() in header.splitlines() and "Not yet reviewed by counsel" not in header
+    with pytest.raises(ValidationError):
+        Settings.model_validate({**COURSE.settings.model_dump(), "counsel_review": {"reviewer": "", "date": "soon"}})
 
 
 @pytest.mark.parametrize("module", MODULES)
@@ -151,7 +170,7 @@ def test_authored_module_has_the_reflection_box_and_finish_cell() -> None:
     assert answer.metadata.nbgrader.solution and answer.metadata.nbgrader.points == 2
     assert finish_cell("some-module").source == 'finish("some-module")'
     scenario = scenarios()[COURSE.module_scenarios(MODULES[0])[0].id]
-    nb = module_notebook("A module", [scenario], "2026-11-25")
+    nb = module_notebook("A module", [scenario], REVIEW_LINE)
     ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
     assert ids[-1] == "finish" and nb.cells[-1].source == f'finish("{scenario.module}")'
     assert ids[ids.index("reflect-reflection") + 1] == "reflection"
@@ -180,15 +199,37 @@ def test_sources_follow_one_format_and_list_every_cited_source(module: str) -> N
     assert not cited - listed, f"cited by scenarios but missing from Sources: {sorted(cited - listed)}"
 
 
+# A rationale gives the reason first, in plain words, then one short source line at the end.
+RATIONALE = re.compile(r"(?s)(?P<reason>.+?)\s+Source: (?P<source>[^\n]+)")
+
+
 @pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.stem)
-def test_every_rationale_names_its_source_and_jurisdiction(path: Path) -> None:
+def test_every_rationale_gives_the_reason_then_its_source_and_jurisdiction(path: Path) -> None:
     scenario = scenarios()[path.stem]
     for step in scenario.steps:
         assert step.citations and all(citation_form(c) for c in step.citations)
         for option in step.options:
             where = f"{path.name}/{step.id}/{option.id}"
-            assert mentions_a_source(option.rationale), f"{where}: the rationale cites nothing"
-            assert JURISDICTION.search(option.rationale), f"{where}: the rationale names no jurisdiction"
+            parts = RATIONALE.fullmatch(option.rationale.strip())
+            assert parts and option.rationale.count("Source:") == 1, f"{where}: end with one 'Source: ...' line"
+            assert not mentions_a_source(parts["reason"]), f"{where}: the reason comes first, the citation after"
+            assert mentions_a_source(parts["source"]), f"{where}: the source line cites nothing"
+            assert JURISDICTION.search(parts["source"]), f"{where}: the source line names no jurisdiction"
+
+
+def opening(text: str, words: int = 8) -> str:
+    return " ".join(re.findall(r"[\w'’-]+", text.lower())[:words])
+
+
+def test_rationales_do_not_open_with_the_same_words() -> None:
+    """No ritual openings: no rationale starts with the same eight words as more than three others."""
+    openings = Counter(opening(o.rationale) for s in scenarios().values() for step in s.steps for o in step.options)
+    assert not [(text, n) for text, n in openings.items() if n > 4], openings.most_common(5)
+
+
+def test_opening_counts_words_not_punctuation() -> None:
+    assert opening("No. The federal rule, in (plain) words: it permits a warning.") == \
+        "no the federal rule in plain words it"
 
 
 def test_citation_format_accepts_the_course_forms_and_rejects_loose_ones() -> None:
@@ -266,6 +307,17 @@ def test_story_people_come_from_the_fictional_cast(path: Path) -> None:
         first = story.find(person)
         if first >= 0:
             assert story[first + len(person):].startswith(" (fictional)"), f"{person}: say '(fictional)' first time"
+
+
+def test_each_person_has_one_role_and_lists_every_story_that_names_them() -> None:
+    """Reusing a name for someone else (one story's clinician, another's threatened man) shows up in
+    cast.yaml beside the person's one role: every scenario naming a person is listed under `in`."""
+    names = re.findall(r"^  (\S[^:]*):$", (COURSE.scenarios_dir / "cast.yaml").read_text(), re.M)
+    assert len(names) == len(set(names)) == len(CAST["people"]), "each person is listed once"
+    for person, entry in CAST["people"].items():
+        assert set(entry) == {"role", "in"} and entry["role"].strip(), f"{person}: give one role and the stories"
+        naming = sorted(p.stem for p in SCENARIO_FILES if person in p.read_text())
+        assert sorted(entry["in"]) == naming, f"{person} ({entry['role']}): named in {naming}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS + SCENARIO_FILES + CLIENT_HANDOUTS, ids=lambda p: p.name)

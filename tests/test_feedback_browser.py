@@ -24,10 +24,11 @@ from tests.conftest import copy_course
 pytestmark = needs_browser
 
 MODULE = "duty-to-protect"
-THREAT = "duty-to-protect-explicit-threat"
-ANSWERS = {  # one right, one partly right (a right pick and a wrong one), one wrong
+THREAT, ANGER = "duty-to-protect-explicit-threat", "duty-to-protect-vague-anger"
+ANSWERS = {  # one right, one wrong (a crisis hold is not open on this story's facts), one partly right
     THREAT: {"duty-applies": ["yes-nevada-trigger-met"], "discharge": ["crisis-hold"],
              "what-to-share": ["full-chart"]},
+    ANGER: {"clinical-response": ["explore-and-safety-plan"]},  # one of two keyed picks
 }
 REFLECTION = "I would tell the client first, when it is safe & ask my supervisor (limits < 3 in number)."
 MARKUP = 'I would <b id="bold">tell</b> the client. <img id="picture" src="x.png" alt="">'
@@ -72,8 +73,8 @@ def open_offline(browser, course: Course, learner: str, viewport: dict):
     return page, outside
 
 
-def step(course: Course, step_id: str):
-    return course.scenarios()[THREAT].step(step_id)
+def step(course: Course, step_id: str, scenario: str = THREAT):
+    return course.scenarios()[scenario].step(step_id)
 
 
 def flat(text: str) -> str:
@@ -104,13 +105,14 @@ def test_each_decision_says_the_choice_whether_right_why_and_the_sources(browser
     decisions = page.locator(".course-decision")
     scored = [flat(t) for t in decisions.all_inner_texts()]
     assert len(scored) >= 12, scored  # every graded decision of the module
-    right, partly, wrong = (next(t for t in scored if step(course, s).prompt in t)
-                            for s in ("duty-applies", "discharge", "what-to-share"))
+    right, wrong_route, wrong, partly = (next(t for t in scored if step(course, s, sid).prompt in t) for s, sid in (
+        ("duty-applies", THREAT), ("discharge", THREAT), ("what-to-share", THREAT), ("clinical-response", ANGER)))
     chosen = next(o for o in step(course, "what-to-share").options if o.id == "full-chart")
     assert f"Your answer: {chosen.text}" in wrong and f"Why: {flat(chosen.rationale)}" in wrong
     assert "Result: Not right." in wrong and "0 of 1 point" in wrong and "Sources:" in wrong
     assert "Result: Right." in right and "2 of 2 points" in right
     assert "Result: Partly right." in partly and "1 of 2 points" in partly
+    assert "Result: Not right." in wrong_route and "0 of 2 points" in wrong_route
     keyed = next(o for o in step(course, "what-to-share").options if o.correct)
     assert flat(keyed.rationale) not in flat(page.inner_text("body"))  # never the key's explanation
     assert "Not graded yet" in flat(page.inner_text("body"))  # the reflection waits for the trainer

@@ -20,11 +20,11 @@ from graders.course.course import PLAY_CALL, Course
 from graders.publish.gate import check
 from graders.publish.handouts import build_handouts
 from tests.browser import CHROMIUM, clipped_text, course_slugs, needs_browser, screenshot, what_a_person_reads
-from tests.conftest import ROOT, copy_course
+from tests.conftest import REVIEW_LINE, ROOT, copy_course
 
 CANARY = "CANARY-41c7-HANDOUT-KEY"
 LIVE_ONLY_WORDS = ("Run all cells", "Ctrl+S", "File > Save", "save themselves", "How this module works")
-STAFF_WORDS = ("Training, not legal advice", "Legal content reviewed", "reviewed on", "Trainer")
+STAFF_WORDS = ("Training, not legal advice", "fact sheet", "reviewed by counsel", "Trainer")
 CLIENT_PAGE = "what-stays-private"
 
 
@@ -39,7 +39,7 @@ def add_canary_module(root: Path) -> None:
                        {"id": "b", "text": "B", "rationale": "Nevada law NRS 629.550."}]}],
     }
     (root / "scenarios" / "canary-handout.yaml").write_text(yaml.safe_dump(scenario))
-    nb = module_notebook("Canary handout", [Scenario.model_validate(scenario)], "2026-11-25")
+    nb = module_notebook("Canary handout", [Scenario.model_validate(scenario)], REVIEW_LINE)
     nb.cells.insert(1, prose("trainer-tip", f"Trainer tip {CANARY}", tags=["trainer-only"]))
     (root / "curriculum" / "canary-handout").mkdir()
     nbformat.write(nb, root / "curriculum" / "canary-handout" / "canary-handout.ipynb")
@@ -71,7 +71,7 @@ def test_every_page_is_branded_and_dated(sites: dict[str, Path]) -> None:
     for page in [sites["default"] / f"{name}.html" for name in ["index", *course.modules]]:  # not client handouts
         text = page.read_text()
         assert settings.clinic.name in text and "Training, not legal advice" in text, page.name
-        assert f"reviewed on {settings.legal_review_date}" in text, page.name
+        assert settings.review_line() in text, page.name
         assert f'alt="{settings.clinic.name} logo"' in text, page.name
     index = (sites["default"] / "index.html").read_text()
     assert "Client handouts" in index and "what-stays-private.html" in index
@@ -272,5 +272,5 @@ def test_client_handout_speaks_for_the_clinic_and_module_handouts_for_the_traini
             page, _, _ = open_offline(browser, sites[site] / f"{module}.html")
             text = page.inner_text("body")
             assert "Training, not legal advice" in text, f"{site}/{module}"
-            assert f"reviewed on {course.settings.legal_review_date}" in text, f"{site}/{module}"
+            assert course.settings.review_line() in text, f"{site}/{module}"
             page.context.close()

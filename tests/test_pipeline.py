@@ -21,7 +21,7 @@ from graders.grading.cohort import grade_cohort
 from graders.learner.store import ECHO_MIME, ResponseStore, read_response
 from graders.publish.handouts import build_handouts
 from graders.trainer.demo import submit
-from tests.conftest import copy_course
+from tests.conftest import REVIEW_LINE, copy_course
 from tests.expected import expected_scores, graded_files
 
 CANARY = "CANARY-7f3a9c-KEY-MUST-NOT-LEAK"
@@ -34,6 +34,8 @@ DUTY_IDS = [p.stem for p in DUTY_FILES]
 PAGE_REFLECTION = "Written in the page's box: I would check for an explicit threat first."
 ECHO_REFLECTION = "Only the notebook's echo still holds this reflection."
 DUTY_AUTO = sum(step["points"] for p in DUTY_FILES for step in yaml.safe_load(p.read_text())["steps"])
+
+COUNSEL_REVIEW = {"reviewer": "R. Counsel, Example Health Law (fictional)", "date": "2027-01-15"}
 
 CANARY_SCENARIO = {
     "id": "canary-scenario",
@@ -64,8 +66,10 @@ def key_answers(scenarios_dir: Path, sid: str) -> dict[str, list[str]]:
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = copy_course(tmp_path_factory.mktemp("pipeline") / "course")
+    settings = yaml.safe_load((root / "course.yaml").read_text())
+    (root / "course.yaml").write_text(yaml.safe_dump({**settings, "counsel_review": COUNSEL_REVIEW}))
     (root / "scenarios" / "canary-scenario.yaml").write_text(yaml.safe_dump(CANARY_SCENARIO))
-    nb = module_notebook("Canary module", [Scenario.model_validate(CANARY_SCENARIO)], "2026-11-25")
+    nb = module_notebook("Canary module", [Scenario.model_validate(CANARY_SCENARIO)], REVIEW_LINE)
     nb.cells.insert(1, prose("trainer-tip", f"Trainer tip: {CANARY}", tags=["trainer-only"]))
     for cell in nb.cells:
         if cell.metadata.get("nbgrader", {}).get("solution"):
@@ -83,7 +87,8 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
             THREAT: {"duty-applies": ["yes-nevada-trigger-met"], "discharge": ["crisis-hold"],
                      "what-to-share": ["full-chart"]},
             ANGER: {"duty-applies": ["yes-identifiable-man"], "recovery-missing-element": ["explicit-imminent-threat"],
-                    "clinical-response": ["explore-and-safety-plan", "document-and-consult", "call-police-now"]},
+                    "clinical-response": ["explore-and-safety-plan", "document-and-consult",
+                                          "report-to-police-anyway"]},
         },
     }
     for learner, answers in plans.items():
@@ -145,7 +150,7 @@ def test_autograde_scores_match_answers(graded: dict, learner: str) -> None:
 def test_partial_credit_is_real(graded: dict) -> None:
     scores = cell_scores(graded["course"], "partial")
     assert scores[f"{THREAT}--duty-applies"] == 2
-    assert scores[f"{THREAT}--discharge"] == 1  # one of two keyed routes, nothing wrong
+    assert scores[f"{THREAT}--discharge"] == 0  # a crisis hold is not open on this story's facts
     assert scores[f"{THREAT}--what-to-share"] == 0
     assert scores[f"{ANGER}--recovery-missing-element"] == 1  # the recovery step after a wrong turn
     assert scores[f"{ANGER}--clinical-response"] == 1  # two right picks, one wrong pick, of two keyed
@@ -260,3 +265,14 @@ def test_handouts_show_no_code(graded: dict) -> None:
     assert "Training, not legal advice" in page
     index = graded["index"].read_text()
     assert f'href="{MODULE}.html"' in index
+
+
+def test_release_and_handout_show_the_counsel_review_course_yaml_records(graded: dict) -> None:
+    course = graded["course"]
+    line = "Legal content reviewed by counsel (R. Counsel, Example Health Law (fictional)) on January 15, 2027."
+    assert course.settings.review_line() == line
+    released = nbformat.read(course.step_dir("release") / MODULE / f"{MODULE}.ipynb", as_version=4)
+    header = released.cells[0].source
+    assert line in header.splitlines() and "Not yet reviewed by counsel" not in header
+    page = (graded["index"].parent / f"{MODULE}.html").read_text()
+    assert html.escape(line, quote=False) in page and "Not yet reviewed by counsel" not in page

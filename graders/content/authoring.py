@@ -80,14 +80,14 @@ SOURCES_INTRO = ("Check each against its current official text before relying on
                  "own website.")
 
 
-def header_cell(title: str, questions: list[str], objectives: list[str], reviewed: str):
-    """Title, the questions the module answers, objectives, the disclaimer and the review date."""
+def header_cell(title: str, questions: list[str], objectives: list[str], review_line: str):
+    """Title, the questions the module answers, objectives, the disclaimer and the review line
+    (`Settings.review_line()`)."""
     text = "\n".join([
         f"# {title}", "", "## Questions this module answers", "", *(f"- {q}" for q in questions), "",
         "## Learning objectives", "", "By the end of this module you will be able to:", "",
         *(f"- {o}" for o in objectives), "", DISCLAIMER, "",
-        f"Legal content reviewed on {reviewed} against the course fact sheet; check current text of the laws "
-        "before relying on it.",
+        review_line, "", "Check the current text of each law before relying on it.",
     ])
     return prose("header", text)
 
@@ -139,11 +139,11 @@ def notebook(cells: list) -> nbformat.NotebookNode:
     return nb
 
 
-def module_notebook(title: str, scenarios: list[Scenario], reviewed: str) -> nbformat.NotebookNode:
+def module_notebook(title: str, scenarios: list[Scenario], review_line: str) -> nbformat.NotebookNode:
     """A minimal but complete module: header, how-it-works, scenarios, reflection, key points, sources."""
     citations = sorted({c for s in scenarios for step in s.steps for c in step.citations})
     cells = [
-        header_cell(title, ["What does this module check?"], ["answer its scenarios"], reviewed),
+        header_cell(title, ["What does this module check?"], ["answer its scenarios"], review_line),
         how_it_works_cell(),
         start_banner_cell(),
         setup_cell(scenarios[0].module),

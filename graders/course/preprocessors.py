@@ -1,11 +1,14 @@
-"""nbconvert preprocessors that drop tagged cells: trainer notes (release, handouts) and the
-live-only "not running yet" banner (feedback, handouts). nbgrader_config.py names them."""
+"""nbconvert preprocessors that drop tagged cells (trainer notes from release and handouts, the
+live-only "not running yet" banner from feedback and handouts) and that write the course's current
+review line into each module's header. nbgrader_config.py names them."""
 
 from __future__ import annotations
 
+import re
+
 from nbconvert.preprocessors import Preprocessor
 from nbformat import NotebookNode
-from traitlets import Bool
+from traitlets import Bool, Unicode
 
 from graders.content.authoring import LIVE_ONLY_TAG, TRAINER_TAG
 
@@ -36,3 +39,25 @@ class RemoveLiveOnly(RemoveTagged):
     """The "questions are not running yet" banner means nothing on a feedback page."""
 
     tag = LIVE_ONLY_TAG
+
+
+# The header line that says how the legal content was checked (see Settings.review_line).
+REVIEW_LINE = re.compile(r"^(?:Checked against the course's fact sheet on|Legal content reviewed by counsel) .*$",
+                         re.MULTILINE)
+
+
+def with_review_line(nb: NotebookNode, line: str) -> NotebookNode:
+    """The notebook with its header's review line replaced by `line` (course.yaml decides it)."""
+    for cell in nb.cells:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "header":
+            cell.source = REVIEW_LINE.sub(lambda _: line, cell.source, count=1)
+    return nb
+
+
+class ReviewLine(CoursePreprocessor):
+    """Releases show the review line course.yaml gives today, not the one the notebook was written with."""
+
+    line = Unicode("", help="the review line; nbgrader_config.py sets it from course.yaml").tag(config=True)
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        return (with_review_line(nb, self.line) if self.line else nb), resources

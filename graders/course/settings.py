@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,6 +20,17 @@ class Clinic(BaseModel):
     logo: str | None = Field(None, description="image file, relative to the course folder, shown on handouts")
 
 
+ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+
+
+class CounselReview(BaseModel):
+    """A review of the legal content by the clinic's counsel."""
+
+    model_config = ConfigDict(extra="forbid")
+    reviewer: str = Field(min_length=1, description="who reviewed it, e.g. 'A. Lawyer, Example Law LLP'")
+    date: str = Field(pattern=ISO_DATE, description="when (YYYY-MM-DD)")
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     course_id: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
@@ -30,7 +42,26 @@ class Settings(BaseModel):
     version: str = Field("1", description="course version, printed on certificates")
     retakes: bool = Field(False, description="modules may be retaken: feedback then never explains the answers")
     modules: list[str] = Field([], description="module folders under curriculum/, in the order learners take them")
-    legal_review_date: str = Field(description="when the legal content was last reviewed (YYYY-MM-DD)")
+    legal_review_date: str = Field(pattern=ISO_DATE,
+                                   description="when the legal content was last checked against the course's "
+                                               "fact sheet (YYYY-MM-DD)")
+    counsel_review: CounselReview | None = Field(None, description="the clinic's counsel's review, once there is one")
+
+    def review_line(self) -> str:
+        """What every module, handout and certificate says about how its legal content was checked."""
+        if review := self.counsel_review:
+            return f"Legal content reviewed by counsel ({review.reviewer}) on {long_date(review.date)}."
+        return f"Checked against the course's fact sheet on {long_date(self.legal_review_date)}. " \
+               "Not yet reviewed by counsel."
+
+
+def long_date(iso: str) -> str:
+    """'2026-11-20' as a person reads it: 'November 20, 2026' (as it is, if it is not a date)."""
+    try:
+        day = date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{day:%B} {day.day}, {day.year}"
 
 
 def load_settings(root: Path) -> Settings:

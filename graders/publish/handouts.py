@@ -24,7 +24,9 @@ from graders.content.authoring import LIVE_ONLY_TAG, TRAINER_TAG
 from graders.content.render import scenario_html
 from graders.content.schema import Scenario
 from graders.course.course import PLAY_CALL, Course, CourseError
+from graders.course.preprocessors import with_review_line
 from graders.course.progress import progress_bar
+from graders.course.settings import long_date
 from graders.publish.gate import check as publish_gate
 from graders.publish.gate import client_handouts
 from graders.publish.pages import TEMPLATES, render_page
@@ -133,20 +135,14 @@ def index_page(course: Course, modules: list[tuple[str, str]], clients: list[tup
                        built=built, edition=edition, logo=logo)
 
 
-def long_date(iso: str) -> str:
-    """2026-12-01 as a client reads it: December 1, 2026."""
-    day = date.fromisoformat(iso)
-    return f"{day:%B} {day.day}, {day.year}"
-
-
 def page_resources(course: Course, built: str, edition: str) -> dict[str, dict]:
     """What the templates show, for each kind of page: module handouts speak for the training
     (training, not legal advice; the review date), client handouts for the clinic alone."""
     s = course.settings
-    staff_footer = f"{s.clinic.name} · Training, not legal advice · legal content reviewed on {s.legal_review_date}"
+    staff_footer = f"{s.clinic.name} · Training, not legal advice · {s.review_line()}"
     client_footer = " · ".join(part for part in (s.clinic.name, s.clinic.contact, long_date(built)) if part)
     shared = {"title": s.title, "clinic": s.clinic.name, "contact": s.clinic.contact,
-              "reviewed": s.legal_review_date, "built": built, "client_date": long_date(built),
+              "reviewed": s.review_line(), "built": built, "client_date": long_date(built),
               "edition": edition, "edition_css": css_string(edition), "logo": course.logo_uri()}
     return {"modules": {**shared, "footer_css": css_string(staff_footer)},
             "clients": {**shared, "edition": "", "edition_css": "", "footer_css": css_string(client_footer)}}
@@ -154,7 +150,8 @@ def page_resources(course: Course, built: str, edition: str) -> dict[str, dict]:
 
 def handout_sources(course: Course, with_answers: bool) -> list[tuple[str, str, nbformat.NotebookNode]]:
     """(kind, name, notebook) for every page: the modules, then (not in the trainer edition) the client handouts."""
-    sources = [("modules", m, nbformat.read(course.source_notebook(m), as_version=4)) for m in course.modules]
+    sources = [("modules", m, with_review_line(nbformat.read(course.source_notebook(m), as_version=4),
+                                                course.settings.review_line())) for m in course.modules]
     if not with_answers:  # no key in them, and a client must never get a page marked for trainers
         sources += [("clients", p.stem, new_notebook(cells=[new_markdown_cell(p.read_text(encoding="utf-8"))]))
                     for p in client_handouts(course.root)]

@@ -26,6 +26,7 @@ from datetime import date
 from pathlib import Path
 
 from graders.course.course import Course, CourseError
+from graders.course.settings import long_date
 from graders.publish.pages import render_page
 from graders.publish.pdf import NoChromium, print_to_pdf
 from graders.trainer.report import Report, collect, percent_text, points_text, required_modules
@@ -88,19 +89,10 @@ def verify(course: Course, code: str) -> Certificate | None:
 # -- what a person reads ---------------------------------------------------------------------------
 
 
-def date_text(iso: str) -> str:
-    """'2026-11-20' -> 'November 20, 2026' (as it is, if it is not a date)."""
-    try:
-        day = date.fromisoformat(iso)
-    except ValueError:
-        return iso
-    return f"{day:%B} {day.day}, {day.year}"
-
-
 def module_rows(certificate: Certificate, report: Report) -> list[dict[str, str]]:
     """Each certified module as it is shown: title, score in points, percentage, date."""
     return [{"module": m, "title": report.title(m), "points": points_text(score, top),
-             "percent": percent_text(score / top if top else 0.0), "date": date_text(day)}
+             "percent": percent_text(score / top if top else 0.0), "date": long_date(day)}
             for m, score, top, day in certificate.modules]
 
 
@@ -133,7 +125,7 @@ def sealed_entries(course: Course, certificates: list[Certificate], report: Repo
 
 def verify_page(course: Course, certificates: list[Certificate], report: Report) -> str:
     return render_page("certificate", "verify.html.j2", course=course.settings, logo=course.logo_uri(),
-                       entries=sealed_entries(course, certificates, report), made=date_text(date.today().isoformat()))
+                       entries=sealed_entries(course, certificates, report), made=long_date(date.today().isoformat()))
 
 
 # -- writing them ----------------------------------------------------------------------------------
@@ -154,7 +146,7 @@ def issue(course: Course, out: Path | None = None, pdf: bool = True) -> list[Pat
         page.write_text(render_page("certificate", "certificate.html.j2", course=course.settings, c=certificate,
                                     rows=module_rows(certificate, report), logo=logo,
                                     mastery=percent_text(course.settings.mastery), verify_page=VERIFY_PAGE,
-                                    reviewed=date_text(course.settings.legal_review_date)),
+                                    reviewed=course.settings.review_line()),
                         encoding="utf-8")
         pages.append(page)
         if pdf:
