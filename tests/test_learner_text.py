@@ -27,7 +27,7 @@ from tests.browser import FormgraderServer, needs_browser, screenshot
 from tests.conftest import copy_course
 
 MODULE = "duty-to-protect"
-TITLE = "Duty to protect: when a threat overrides confidentiality"  # the module notebook's h1
+TITLE = "Harm to the client or others: when safety comes before confidentiality"  # the module notebook's h1
 PAGE, NOTEBOOK = "lee", "sam"  # wrote the reflection on the module page; typed it into the notebook
 REFLECTION = (
     "<script id=\"learner-script\">document.title='ran'</script>\n"

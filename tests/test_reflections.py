@@ -296,7 +296,7 @@ def test_released_module_has_the_reflection_box_and_the_finish_step(released) ->
     assert ids[box + 1] == "reflection" and ids[-1] == "finish"
     assert nb.cells[box].source == f'reflect("{MODULE}", "reflection")'
     assert notebook_parts(released[1] / f"{MODULE}.ipynb") == (
-        "Duty to protect: when a threat overrides confidentiality", ["reflection"])
+        "Harm to the client or others: when safety comes before confidentiality", ["reflection"])
 
 
 def test_reflection_written_on_the_page_reaches_the_graded_notebook(released, tmp_path: Path) -> None:
@@ -394,7 +394,7 @@ def test_start_page_row_follows_the_learner_from_not_started_to_done(released, t
     folder = workspace / MODULE
 
     row = module_row(workspace, "/base/", MODULE)
-    assert row.title == "Duty to protect: when a threat overrides confidentiality"
+    assert row.title == "Harm to the client or others: when safety comes before confidentiality"
     assert row.href == f"/base/voila/render/{MODULE}/{MODULE}.ipynb"
     assert row.problem == "" and row.status.state == "not started"
     # The decisions shown before any answer, counted from the scenario files themselves.

@@ -39,11 +39,20 @@ SCORE = re.compile(r"^\d+(\.\d)? of \d+(\.\d)? points?$")  # "5 of 24 points", "
 PERCENT = re.compile(r"^\(?\d+%\)?$")  # whole percentages only
 
 
-def one_decision_wrong(scenarios) -> dict:
-    """The key, but for a wrong answer to the first decision: short of mastery by less than the
+def short_of_mastery(course: Course, module: str, rubric_points: float = 3) -> dict:
+    """The key, but with enough decisions wrong to fall short of mastery by no more than the
     reflection's rubric points, so the module waits for rubric grading."""
+    scenarios = [s for s in course.module_scenarios(module) if not s.practice]
     answers = {s.id: key_answers(s) for s in scenarios}
-    answers[scenarios[0].id][scenarios[0].steps[0].id] = wrong_answers(scenarios[0])[scenarios[0].steps[0].id]
+    total = sum(step.points for s in scenarios for step in s.steps) + rubric_points
+    short, lost = course.settings.mastery * total, 0.0
+    for scenario in scenarios:
+        parents = {p for step in scenario.steps for p in (step.show_if or {})}
+        for step in scenario.steps:  # no branch opens: a wrong answer costs only its own points
+            if total - rubric_points - lost >= short and not step.show_if and step.id not in parents:
+                answers[scenario.id][step.id] = wrong_answers(scenario)[step.id]
+                lost += step.points
+    assert total - rubric_points - lost < short <= total - lost, (total, lost)
     return answers
 
 
@@ -67,8 +76,7 @@ def cohort(tmp_path_factory: pytest.TempPathFactory) -> Course:
         submit(course, "dee", module, {s.id: key_answers(s) for s in scenarios}, None)
         submit(course, "ben", module, {s.id: wrong_answers(s) for s in scenarios}, None)
         submit(course, "eve", module, {s.id: random_answers(s, rng) for s in scenarios}, "Another reflection.")
-    submit(course, "cy", "duty-to-protect", one_decision_wrong(course.module_scenarios("duty-to-protect")),
-           "My reflection.")
+    submit(course, "cy", "duty-to-protect", short_of_mastery(course, "duty-to-protect"), "My reflection.")
     assert all(o.graded for o in grade_cohort(course, jobs=2))
     build_report(course)
     issue(course, pdf=True)

@@ -24,6 +24,7 @@ from tests.conftest import copy_course
 from tests.expected import expected_scores, graded_files, load, plan_for
 from tests.test_cohort import auto_scores, gradebook_rows, key
 
+TITLE = "Harm to the client or others: when safety comes before confidentiality"  # the module's h1
 MODULE = "duty-to-protect"
 IDS = [p.stem for p in graded_files(MODULE)]
 MISMATCH = "answers in the response file do not match the clicks recorded in the event log"
@@ -114,9 +115,8 @@ def test_the_report_lists_them_under_needs_a_look(cohort: dict, browser) -> None
     page.goto((course.build_dir / "report" / "index.html").as_uri())
     section = page.locator("table.flags")
     text = section.inner_text()
-    title = "Duty to protect: when a threat overrides confidentiality"
     rows = section.locator("tbody tr")
-    assert rows.count() == 3 and title in text
+    assert rows.count() == 3 and TITLE in text
     assert MISMATCH in text and LOG_MISSING in text and BACKWARDS in text
     assert "honest-right" not in text
     section.scroll_into_view_if_needed()
@@ -137,7 +137,7 @@ def test_the_formgrader_shows_the_note_at_the_top_of_the_submission(cohort: dict
         page.get_by_text("For the trainer: this submission needs a look.").wait_for(timeout=60_000)
         text = page.inner_text("body")
         assert LOG_MISSING in text
-        assert text.index(NOTE_HEADING) < text.index("Duty to protect: when a threat overrides confidentiality")
+        assert text.index(NOTE_HEADING) < text.index(TITLE)
         page.get_by_text(NOTE_HEADING).scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / "formgrader-flag-note.png"))  # the top of the page, as a trainer sees it
         page.close()
