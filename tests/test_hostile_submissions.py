@@ -33,7 +33,9 @@ IDS = [p.stem for p in graded_files(MODULE)]
 RESPONSE = f"responses/{MODULE}.json"
 # These learners' echoes were written into the notebook by hand, with no clicks in the event log:
 # tamper evidence says so (tests/test_evidence.py checks that check on its own).
-UNLOGGED_ECHO = ("answers in the notebook's copy do not match the clicks recorded in the event log (22 steps: "
+STEPS = sum(len(yaml.safe_load(p.read_text())["steps"]) for p in graded_files(MODULE))  # the key answers every one
+UNLOGGED_ECHO = ("answers in the notebook's copy do not match the clicks recorded in the event log "
+                 f"({STEPS} steps: "
                  "duty-to-protect-explicit-threat/discharge, duty-to-protect-explicit-threat/duty-applies, "
                  "duty-to-protect-explicit-threat/what-to-share, ...)")
 NESTED = "[" * 100_000 + "]" * 100_000  # 200 kB: under the size limit, far deeper than Python's recursion limit
