@@ -34,7 +34,6 @@ c.CourseDirectory.db_url = f"sqlite:///{BUILD / 'gradebook.db'}"
 c.Exchange.root = str(BUILD / "exchange")
 
 # A scenario cell does no real work: a minute is generous, and a stuck cell cannot hold up a cohort.
-c.ReviewLine.line = settings.review_line()
 c.ExecutePreprocessor.timeout = settings.autograde_timeout
 c.Execute.timeout = settings.autograde_timeout
 # Grading kernels listen on Unix sockets in the user's runtime folder, not on TCP ports: no port
@@ -43,7 +42,9 @@ if prefix := ipc_prefix():
     c.KernelManager.transport = "ipc"
     c.KernelManager.ip = prefix
 
-# Trainer-only cells never reach learners; the release carries key-free scenario data.
+# Trainer-only cells never reach learners; the release carries key-free scenario data and the review
+# line course.yaml gives today (fact sheet, or counsel once recorded).
+c.ReviewLine.line = settings.review_line()
 c.GenerateAssignment.preprocessors = [
     "graders.course.preprocessors.RemoveTrainerOnly",
     "graders.course.preprocessors.ReviewLine",

@@ -51,8 +51,8 @@ class Settings(BaseModel):
         """What every module, handout and certificate says about how its legal content was checked."""
         if review := self.counsel_review:
             return f"Legal content reviewed by counsel ({review.reviewer}) on {long_date(review.date)}."
-        return f"Checked against the course's fact sheet on {long_date(self.legal_review_date)}. " \
-               "Not yet reviewed by counsel."
+        return (f"Checked against the course's fact sheet on {long_date(self.legal_review_date)}. "
+                "Not yet reviewed by counsel.")
 
 
 def long_date(iso: str) -> str:

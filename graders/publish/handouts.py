@@ -137,7 +137,7 @@ def index_page(course: Course, modules: list[tuple[str, str]], clients: list[tup
 
 def page_resources(course: Course, built: str, edition: str) -> dict[str, dict]:
     """What the templates show, for each kind of page: module handouts speak for the training
-    (training, not legal advice; the review date), client handouts for the clinic alone."""
+    (training, not legal advice; the review line), client handouts for the clinic alone."""
     s = course.settings
     staff_footer = f"{s.clinic.name} · Training, not legal advice · {s.review_line()}"
     client_footer = " · ".join(part for part in (s.clinic.name, s.clinic.contact, long_date(built)) if part)
@@ -150,8 +150,9 @@ def page_resources(course: Course, built: str, edition: str) -> dict[str, dict]:
 
 def handout_sources(course: Course, with_answers: bool) -> list[tuple[str, str, nbformat.NotebookNode]]:
     """(kind, name, notebook) for every page: the modules, then (not in the trainer edition) the client handouts."""
-    sources = [("modules", m, with_review_line(nbformat.read(course.source_notebook(m), as_version=4),
-                                                course.settings.review_line())) for m in course.modules]
+    line = course.settings.review_line()
+    sources = [("modules", m, with_review_line(nbformat.read(course.source_notebook(m), as_version=4), line))
+               for m in course.modules]
     if not with_answers:  # no key in them, and a client must never get a page marked for trainers
         sources += [("clients", p.stem, new_notebook(cells=[new_markdown_cell(p.read_text(encoding="utf-8"))]))
                     for p in client_handouts(course.root)]
