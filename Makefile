@@ -17,9 +17,10 @@ $(VENV)/.installed: pyproject.toml
 demo: $(VENV)/.installed  ## build the course, grade a synthetic cohort, render handouts
 	$(BIN)/course demo
 
+# Two workers, one test file each at a time (a file's fixtures are built once, in one worker).
 test: $(VENV)/.installed  ## lint, then the whole test suite
 	$(BIN)/ruff check graders tests benchmarks nbgrader_config.py
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile --durations=25
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check graders tests benchmarks nbgrader_config.py

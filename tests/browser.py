@@ -260,7 +260,8 @@ def course_slugs(root: Path) -> set[str]:
                 ids.add(option["id"])
                 prose += [option.get("text", ""), option.get("rationale", "")]
     prose += [p.read_text() for p in (root / "curriculum").rglob("*.ipynb")]
-    prose += [p.read_text() for folder in ("curriculum", "client-handouts") for p in (root / folder).rglob("*.md")]
+    prose += [p.read_text() for folder in ("curriculum", "client-handouts", "staff-handouts")
+             for p in (root / folder).rglob("*.md")]
     text = "\n".join(prose).lower()
     return {i for i in ids if "-" in i and not re.search(rf"(?<![\w/-]){re.escape(i)}(?![\w-])", text)}
 

@@ -21,6 +21,7 @@ from graders.content.schema import Scenario
 from graders.course.course import Course
 from graders.course.preprocessors import with_review_line
 from graders.course.settings import Settings
+from graders.publish.gate import client_handouts, staff_handouts
 from tests.conftest import REVIEW_LINE, ROOT
 
 COURSE = Course(ROOT)
@@ -62,7 +63,8 @@ def taught_text(path: Path) -> list[str]:
 
 
 NOTEBOOKS = [COURSE.source_notebook(m) for m in MODULES]
-CLIENT_HANDOUTS = sorted((COURSE.root / "client-handouts").glob("*.md"))
+# Client and staff handouts: both are printed and handed out, so both are checked like the modules.
+CLIENT_HANDOUTS = client_handouts(COURSE.root) + staff_handouts(COURSE.root)
 
 
 # -- each module's shape and practice ------------------------------------------------------
@@ -330,3 +332,19 @@ def test_contacts_and_identifiers_are_synthetic(path: Path) -> None:
     assert not re.search(r"\b\d{3}-\d{2}-\d{4}\b", text), f"{path.name}: looks like a Social Security number"
     street = re.search(r"\b\d{2,5} [A-Z][a-z]+ (Street|St\.|Avenue|Ave\.|Road|Rd\.|Boulevard|Blvd\.|Drive)\b", text)
     assert not street, f"{path.name}: street address {street.group(0)!r}"
+
+
+# The clinic's own group-therapy headings (its section 6, the group part of section 4, and the FAQ question).
+CLINIC_GROUP_HEADINGS = [
+    "Ensuring Privacy in Group Settings", "Confidentiality in Group Therapy Settings",
+    "Establishing Group Confidentiality Agreements", "Building a Culture of Trust and Respect",
+    "Handling Sensitive Information", "Supporting Individual Privacy Needs", "Debriefing and Support",
+    "How is Confidentiality Maintained in Group Therapy?",
+]
+
+
+@pytest.mark.parametrize("heading", CLINIC_GROUP_HEADINGS)
+def test_each_clinic_group_heading_is_taught_by_the_group_module(heading: str) -> None:
+    mapped = [s for s in OUTLINE["sections"] if s["section"].endswith(f": {heading}")]
+    assert mapped, f"outline.yaml does not map the clinic's heading {heading!r}"
+    assert all(s["module"] == "group-confidentiality" and s["scenarios"] for s in mapped)

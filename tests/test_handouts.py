@@ -1,6 +1,7 @@
 """The handout site in a real browser (Debian's Chromium through Playwright, network blocked):
-offline, accessible (axe-core), no code, no key unless the trainer edition; PDFs print; and the
-publish gate refuses real-looking identifiers."""
+offline, accessible (axe-core), no code, no key unless the trainer edition; PDFs print; forms print
+boxes to tick and lines to write on; staff handouts sit on the index beside the client handouts;
+and the publish gate refuses real-looking identifiers and unknown placeholders."""
 
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ import yaml
 
 from graders.content.authoring import module_notebook, prose
 from graders.content.schema import Scenario
-from graders.course.course import PLAY_CALL, Course
-from graders.publish.gate import check
-from graders.publish.handouts import build_handouts
+from graders.course.course import PLAY_CALL, Course, CourseError
+from graders.publish.gate import BLANK, CHECKBOX, check, client_handouts, reading_grade
+from graders.publish.handouts import build_handouts, handout_notebook
 from tests.browser import CHROMIUM, clipped_text, course_slugs, needs_browser, screenshot, what_a_person_reads
 from tests.conftest import REVIEW_LINE, ROOT, copy_course
 
@@ -27,6 +28,10 @@ CANARY = "CANARY-41c7-HANDOUT-KEY"
 LIVE_ONLY_WORDS = ("Run all cells", "Ctrl+S", "File > Save", "save themselves", "How this module works")
 STAFF_WORDS = ("Training, not legal advice", "fact sheet", "reviewed by counsel", "Trainer")
 CLIENT_PAGE = "what-stays-private"
+AGREEMENT = "our-group-agreement"  # a client handout that is a form: blanks and clauses to tick
+SCRIPT = "group-opening-script"  # a staff handout
+SCRIPT_TITLE = "Opening a group: a facilitator's script"
+CLAUSE_TITLE = re.compile(r"^\s*- \[ \] \*\*(.+?)\.?\*\*", re.M)  # "- [ ] **Title.** words"
 
 
 def add_canary_module(root: Path) -> None:
@@ -137,6 +142,56 @@ def test_publish_gate_refuses_a_client_handout_above_grade_eight(tmp_path: Path)
     assert any("hard.md: reads at US grade" in p and "grade 8 or below" in p for p in problems), problems
 
 
+def test_publish_gate_refuses_an_unknown_placeholder(tmp_path: Path) -> None:
+    root = copy_course(tmp_path / "course")
+    agreement = root / "client-handouts" / f"{AGREEMENT}.md"
+    lines = agreement.read_text().splitlines()
+    number = next(n for n, line in enumerate(lines, 1) if BLANK in line)
+    lines[number - 1] = lines[number - 1].replace(BLANK, "{{group_name}}", 1)
+    agreement.write_text("\n".join(lines) + "\n")
+    problems = check(root)
+    assert [p for p in problems if f"{AGREEMENT}.md:{number}: placeholder '{{{{group_name}}}}'" in p
+            and BLANK in p] != [], problems
+    assert len(problems) == 1, problems  # the blanks themselves pass
+    with pytest.raises(CourseError, match="group_name"):
+        build_handouts(Course(root))
+    assert not (root / "build" / "handouts").exists()
+
+
+def test_publish_gate_checks_staff_handouts_for_identifiers_but_not_reading_level(tmp_path: Path) -> None:
+    root = copy_course(tmp_path / "course")
+    hard = ("# Notice\n\nNotwithstanding contemporaneous jurisdictional considerations, disclosures "
+            "necessitated by statutory obligations are adjudicated in consultation with institutional counsel.\n\n"
+            f"{REVIEW_LINE}\n\nCall the supervisor at 702-555-1234.\n")
+    (root / "staff-handouts" / "hard.md").write_text(hard)
+    (root / "staff-handouts" / "no-review-line.md").write_text("# A checklist\n\nAsk first.\n")
+    problems = check(root)
+    assert any("hard.md:7: phone number '702-555-1234'" in p for p in problems), problems
+    assert not any("reads at US grade" in p for p in problems), problems
+    assert any("no-review-line.md: a staff handout needs a review line" in p for p in problems), problems
+
+
+def test_client_handouts_read_at_grade_eight_or_below() -> None:
+    grades = {p.name: reading_grade(p.read_text()) for p in client_handouts(ROOT)}
+    assert f"{AGREEMENT}.md" in grades and f"{CLIENT_PAGE}.md" in grades
+    assert all(g <= 8 for g in grades.values()), grades
+
+
+def test_staff_handout_shows_the_courses_review_line_in_place_of_its_own() -> None:
+    line = "Legal content reviewed by counsel (R. Counsel, Example Health Law) on January 5, 2027."
+    text = handout_notebook(ROOT / "staff-handouts" / f"{SCRIPT}.md", line).cells[0].source
+    assert line in text.splitlines() and "Not yet reviewed by counsel" not in text
+    assert "Training material, not legal advice." in text
+
+
+def test_the_script_follows_the_agreement_clause_by_clause() -> None:
+    """The facilitator reads the script while members read the agreement: the same clauses, in order."""
+    clauses = CLAUSE_TITLE.findall((ROOT / "client-handouts" / f"{AGREEMENT}.md").read_text())
+    script = (ROOT / "staff-handouts" / f"{SCRIPT}.md").read_text()
+    assert len(clauses) >= 15
+    assert [t.rstrip(".") for t in re.findall(r"^### (.+)$", script, re.M)] == clauses
+
+
 # -- in the browser ---------------------------------------------------------------------------------
 
 BLOCKED: list[str] = []
@@ -206,10 +261,15 @@ def test_pdfs_print_with_titles_and_no_key(sites: dict[str, Path]) -> None:
         title = nbformat.read(course.source_notebook(module), as_version=4).cells[0].source.splitlines()[0][2:]
         assert " ".join(title.split()) in text, module
         assert CANARY not in text and "Training, not legal advice" in text
-    client = " ".join(subprocess.run(["pdftotext", str(sites["default"] / f"{CLIENT_PAGE}.pdf"), "-"],
-                                     capture_output=True, text=True, check=True).stdout.split())
-    assert course.settings.clinic.name in client, client[:300]
-    assert [w for w in STAFF_WORDS if w in client] == [], client  # printed footers too
+    for name in (CLIENT_PAGE, AGREEMENT):
+        client = " ".join(subprocess.run(["pdftotext", str(sites["default"] / f"{name}.pdf"), "-"],
+                                         capture_output=True, text=True, check=True).stdout.split())
+        assert course.settings.clinic.name in client, client[:300]
+        assert [w for w in STAFF_WORDS if w in client] == [], client  # printed footers too
+    agreement = subprocess.run(["pdftotext", str(sites["default"] / f"{AGREEMENT}.pdf"), "-"],
+                               capture_output=True, text=True, check=True).stdout
+    assert agreement.count("\u2610") == clause_count((sites["course"] / "client-handouts" / f"{AGREEMENT}.md")
+                                                      .read_text()), "boxes to tick, printed"
 
 
 @needs_browser
@@ -258,16 +318,17 @@ def test_client_handout_speaks_for_the_clinic_and_module_handouts_for_the_traini
                                                                                  sites: dict[str, Path]) -> None:
     course = Course(sites["course"])
     clinic = course.settings.clinic
-    page, _, _ = open_offline(browser, sites["default"] / f"{CLIENT_PAGE}.html")
-    text = page.inner_text("body")
-    assert clinic.name in text and clinic.contact in text, text[:300]
-    assert page.get_by_role("img", name=f"{clinic.name} logo").is_visible()
-    assert re.search(r"\b(January|February|March|April|May|June|July|August|September|October|November|"
-                     r"December) \d{1,2}, \d{4}\b", text), "no date a client can read"
-    assert [w for w in STAFF_WORDS if w in text] == [], "staff-training wording on a client page"
-    page.context.close()
-    # A page marked "Trainer answer edition" must never reach a client: client handouts print from the default site.
-    assert not (sites["answers"] / f"{CLIENT_PAGE}.html").exists()
+    for name in (CLIENT_PAGE, AGREEMENT):
+        page, _, _ = open_offline(browser, sites["default"] / f"{name}.html")
+        text = page.inner_text("body")
+        assert clinic.name in text and clinic.contact in text, text[:300]
+        assert page.get_by_role("img", name=f"{clinic.name} logo").is_visible()
+        assert re.search(r"\b(January|February|March|April|May|June|July|August|September|October|November|"
+                         r"December) \d{1,2}, \d{4}\b", text), f"{name}: no date a client can read"
+        assert [w for w in STAFF_WORDS if w in text] == [], f"{name}: staff-training wording on a client page"
+        page.context.close()
+        # A page marked "Trainer answer edition" must never reach a client: client handouts print from the default site.
+        assert not (sites["answers"] / f"{name}.html").exists()
     for site in ("default", "answers"):
         for module in course.modules:
             page, _, _ = open_offline(browser, sites[site] / f"{module}.html")
@@ -275,3 +336,69 @@ def test_client_handout_speaks_for_the_clinic_and_module_handouts_for_the_traini
             assert "Training, not legal advice" in text, f"{site}/{module}"
             assert course.settings.review_line() in text, f"{site}/{module}"
             page.context.close()
+
+
+def clause_count(markdown: str) -> int:
+    return len(CHECKBOX.findall(markdown))
+
+
+@needs_browser
+def test_the_agreement_prints_boxes_to_tick_and_lines_to_write_on(browser, sites: dict[str, Path]) -> None:
+    source = (sites["course"] / "client-handouts" / f"{AGREEMENT}.md").read_text()
+    page, _, _ = open_offline(browser, sites["default"] / f"{AGREEMENT}.html")
+    text = page.inner_text("body")
+    assert "Our group agreement" in page.locator("h1").inner_text()
+    boxes = [b for b in page.locator("li").all_inner_texts() if b.startswith("\u2610")]
+    assert len(boxes) == clause_count(source) >= 15, boxes[:3]
+    assert all(b.startswith("\u2610 ") and len(b) > 10 for b in boxes), boxes[:3]  # a box, a space, the clause
+    assert "{{" not in text and "[ ]" not in text and "[x]" not in text
+    assert page.locator("input").count() == 0  # paper: boxes to tick, not form controls
+    blanks = page.get_by_role("img", name="a line to write on")
+    assert blanks.count() == source.count(BLANK) >= 8
+    assert page.locator(".handout-blank").count() == blanks.count()
+    assert clipped_text(page) == []
+    sizes = page.eval_on_selector_all(".handout-blank", "e => e.map(x => x.getBoundingClientRect().width)")
+    assert all(width >= 150 for width in sizes), sizes  # room to write a name
+    screenshot(page, f"handout-form-{AGREEMENT}")
+    page.emulate_media(media="print")
+    lines = page.eval_on_selector_all(".handout-blank", """e => e.map(x => {
+        const s = getComputedStyle(x);
+        return [s.borderBottomStyle, parseFloat(s.borderBottomWidth), s.borderBottomColor, x.offsetWidth]; })""")
+    assert all(style == "solid" and width >= 1 and color in ("rgb(0, 0, 0)", "rgb(34, 34, 34)") and wide >= 150
+               for style, width, color, wide in lines), lines[:3]  # a visible line on paper
+    screenshot(page, f"handout-print-{AGREEMENT}")
+    page.context.close()
+
+
+@needs_browser
+def test_the_index_lists_staff_handouts_beside_client_handouts_and_modules(browser, sites: dict[str, Path]) -> None:
+    course = Course(sites["course"])
+
+    def section(page, heading: str) -> list[str]:
+        return page.locator(f"xpath=//h2[normalize-space()='{heading}']/following-sibling::ul[1]//a").all_inner_texts()
+
+    for site in ("default", "answers"):
+        page, _, _ = open_offline(browser, sites[site] / "index.html")
+        assert section(page, "Staff handouts") == [SCRIPT_TITLE], site
+        assert len(section(page, "Module handouts")) == len(course.modules), site
+        if site == "default":
+            assert {"Our group agreement", "What stays private here"} <= set(section(page, "Client handouts"))
+        page.get_by_role("link", name=SCRIPT_TITLE).click()
+        assert page.locator("h1").inner_text() == SCRIPT_TITLE, site
+        page.context.close()
+
+
+@needs_browser
+def test_the_script_speaks_for_the_training_in_both_editions(browser, sites: dict[str, Path]) -> None:
+    course = Course(sites["course"])
+    for site in ("default", "answers"):
+        page, _, _ = open_offline(browser, sites[site] / f"{SCRIPT}.html")
+        text = page.inner_text("body")
+        assert "Training material, not legal advice." in text and "Training, not legal advice" in text, site
+        assert text.count(course.settings.review_line()) >= 2, site  # the page's header and the script's own
+        assert course.settings.clinic.name in text, site
+        assert ("Trainer answer edition" in text) == (site == "answers")
+        notes = [n for n in page.locator("blockquote").all_inner_texts() if n.startswith("Note:")]
+        assert len(notes) >= 10, site
+        screenshot(page, f"handout-staff-{site}-{SCRIPT}")
+        page.context.close()

@@ -31,13 +31,16 @@ from tests.test_cohort import add_echo, add_module_cell, auto_scores, edit_noteb
 MODULE = "duty-to-protect"
 IDS = [p.stem for p in graded_files(MODULE)]
 RESPONSE = f"responses/{MODULE}.json"
-# These learners' echoes were written into the notebook by hand, with no clicks in the event log:
-# tamper evidence says so (tests/test_evidence.py checks that check on its own).
-STEPS = sum(len(yaml.safe_load(p.read_text())["steps"]) for p in graded_files(MODULE))  # the key answers every one
-UNLOGGED_ECHO = ("answers in the notebook's copy do not match the clicks recorded in the event log "
-                 f"({STEPS} steps: "
-                 "duty-to-protect-explicit-threat/discharge, duty-to-protect-explicit-threat/duty-applies, "
-                 "duty-to-protect-explicit-threat/what-to-share, ...)")
+
+
+def unlogged_echo(answers: dict) -> str:
+    """The flag for an echo written into the notebook by hand, with no clicks in the event log:
+    every answered step differs (tests/test_evidence.py checks that check on its own)."""
+    steps = sorted(f"{sid}/{step}" for sid, chosen in answers.items() for step, value in chosen.items() if value)
+    return ("answers in the notebook's copy do not match the clicks recorded in the event log "
+            f"({len(steps)} steps: {', '.join(steps[:3])}, ...)")
+
+
 NESTED = "[" * 100_000 + "]" * 100_000  # 200 kB: under the size limit, far deeper than Python's recursion limit
 
 
@@ -73,7 +76,7 @@ def make_hostile_cohort(course: Course) -> tuple[dict[str, dict], dict[str, list
 
     # Their response file is a link to /etc/passwd; the notebook's echo holds their answers.
     folder = learner("passwd-link", None, partly, f"link refused (not followed): {RESPONSE}",
-                     "response file missing: rebuilt from the notebook's copy of the answers", UNLOGGED_ECHO)
+                     "response file missing: rebuilt from the notebook's copy of the answers", unlogged_echo(partly))
     (folder / RESPONSE).unlink(missing_ok=True)
     (folder / RESPONSE).symlink_to("/etc/passwd")
     edit_notebook(folder, lambda nb: add_echo(nb, partly))
@@ -96,7 +99,7 @@ def make_hostile_cohort(course: Course) -> tuple[dict[str, dict], dict[str, list
     # A response file of 100,000 nested lists, and the echo in the notebook: graded from the echo.
     folder = learner("deeply-nested", None, right,
                      "response file unreadable (response file is nested too deeply to read): "
-                     "rebuilt from the notebook's copy of the answers", UNLOGGED_ECHO)
+                     "rebuilt from the notebook's copy of the answers", unlogged_echo(right))
     (folder / RESPONSE).write_text(NESTED)
     edit_notebook(folder, lambda nb: add_echo(nb, right))
 

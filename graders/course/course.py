@@ -22,7 +22,8 @@ PLAY_CALL = re.compile(r'^\s*play\("([^"]+)"\)\s*$', re.M)
 GRADE_CALL = re.compile(r'grade\("([^"]+)",\s*"([^"]+)"\)')
 
 
-SOURCE_FILES = ("curriculum", "client-handouts", "scenarios", "branding", "course.yaml", "nbgrader_config.py")
+SOURCE_FILES = ("curriculum", "client-handouts", "staff-handouts", "scenarios", "branding", "course.yaml",
+                "nbgrader_config.py")
 
 
 def copy_sources(root: Path, dest: Path) -> Path:

@@ -46,11 +46,16 @@ REVIEW_LINE = re.compile(r"^(?:Checked against the course's fact sheet on|Legal 
                          re.MULTILINE)
 
 
+def review_line_in(text: str, line: str) -> str:
+    """Markdown with its (first) review line replaced by `line`: a module's header, a staff handout."""
+    return REVIEW_LINE.sub(lambda _: line, text, count=1)
+
+
 def with_review_line(nb: NotebookNode, line: str) -> NotebookNode:
     """The notebook with its header's review line replaced by `line` (course.yaml decides it)."""
     for cell in nb.cells:
         if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "header":
-            cell.source = REVIEW_LINE.sub(lambda _: line, cell.source, count=1)
+            cell.source = review_line_in(cell.source, line)
     return nb
 
 

@@ -2,9 +2,12 @@
 
 The default edition is for learners and clients: no code, no key, none of the live module's
 run-and-save instructions. Client handouts (client-handouts/*.md) carry the clinic's own header
-and footer, with no staff-training wording. `--with-answers` writes a separate trainer edition
-(build/handouts-answers/) of the module handouts with the keys, rationales and trainer notes,
-marked on every page. `--pdf` prints each page with the system's Chromium. Nothing is written
+and footer, with no staff-training wording; staff handouts (staff-handouts/*.md, such as a
+facilitator's script) are drawn like module pages, with the training line and the review line.
+A handout's Markdown may be a form to fill in: each {{blank}} prints as a line to write on, each
+`- [ ]` clause with an empty box to tick. `--with-answers` writes a separate trainer edition
+(build/handouts-answers/) of the module and staff handouts with the keys, rationales and trainer
+notes, marked on every page. `--pdf` prints each page with the system's Chromium. Nothing is written
 while the publish gate (graders/publish/gate.py) finds a problem.
 """
 
@@ -24,11 +27,11 @@ from graders.content.authoring import LIVE_ONLY_TAG, TRAINER_TAG
 from graders.content.render import scenario_html
 from graders.content.schema import Scenario
 from graders.course.course import PLAY_CALL, Course, CourseError
-from graders.course.preprocessors import with_review_line
+from graders.course.preprocessors import review_line_in, with_review_line
 from graders.course.progress import progress_bar
 from graders.course.settings import long_date
+from graders.publish.gate import BLANK, CHECKBOX, client_handouts, staff_handouts
 from graders.publish.gate import check as publish_gate
-from graders.publish.gate import client_handouts
 from graders.publish.pages import TEMPLATES, render_page
 from graders.publish.pdf import find_chromium, print_to_pdf
 
@@ -36,9 +39,12 @@ PAGE_BREAK_BEFORE = ("teach-", "reflection-prompt", "trainer-notes", "key-points
 HOW_IT_WORKS = "how-it-works"  # grade_id of the live module's note on running, clicking and saving
 WRITE_LINES = ('<div class="write-lines" role="img" aria-label="Lines to write your answer on">'
                + "<div></div>" * 6 + "</div>")
+BLANK_LINE = '<span class="handout-blank" role="img" aria-label="a line to write on"></span>'
+BOX_TO_TICK = '<span class="handout-box">\u2610</span> '  # an empty box, as scenario options print
 QUOTED = re.compile(r'"([^"\n]+)"')
 TEMPLATE_DIR = TEMPLATES / "handout"
-PAGE_TEMPLATES = {"modules": "index.html.j2", "clients": "client.html.j2"}
+# Staff handouts speak for the training, as module handouts do: the same page.
+PAGE_TEMPLATES = {"modules": "index.html.j2", "staff": "index.html.j2", "clients": "client.html.j2"}
 
 
 def html_cell(markup: str):
@@ -50,6 +56,20 @@ def html_cell(markup: str):
 def paper_how_it_works() -> str:
     """What replaces "How this module works" on paper: read, tick the boxes, write on the lines."""
     return (TEMPLATE_DIR / "how-it-works-on-paper.md").read_text(encoding="utf-8")
+
+
+def form_markdown(text: str) -> str:
+    """A handout's Markdown as a form on paper: each blank a line to write on, each `- [ ]` clause
+    with an empty box in front (the gate lets no other {{...}} through)."""
+    return CHECKBOX.sub(lambda m: m.group(1) + BOX_TO_TICK, text.replace(BLANK, BLANK_LINE))
+
+
+def handout_notebook(path: Path, review_line: str | None = None):
+    """A Markdown handout as a one-cell notebook, ready to draw (with `review_line` in place of its own)."""
+    text = path.read_text(encoding="utf-8")
+    if review_line is not None:
+        text = review_line_in(text, review_line)
+    return new_notebook(cells=[new_markdown_cell(form_markdown(text))])
 
 
 def options_by_text(scenario: Scenario, note: str) -> str:
@@ -129,14 +149,14 @@ def css_string(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3C ").replace("\n", " ")
 
 
-def index_page(course: Course, modules: list[tuple[str, str]], clients: list[tuple[str, str]], built: str,
-               edition: str, logo: str) -> str:
-    return render_page("handout", "site-index.html.j2", s=course.settings, modules=modules, clients=clients,
-                       built=built, edition=edition, logo=logo)
+def index_page(course: Course, pages: dict[str, list[tuple[str, str]]], built: str, edition: str, logo: str) -> str:
+    """The site's index: module, staff and client handouts, each as (file, title)."""
+    return render_page("handout", "site-index.html.j2", s=course.settings, modules=pages["modules"],
+                       staff=pages["staff"], clients=pages["clients"], built=built, edition=edition, logo=logo)
 
 
 def page_resources(course: Course, built: str, edition: str) -> dict[str, dict]:
-    """What the templates show, for each kind of page: module handouts speak for the training
+    """What the templates show, for each kind of page: module and staff handouts speak for the training
     (training, not legal advice; the review line), client handouts for the clinic alone."""
     s = course.settings
     staff_footer = f"{s.clinic.name} · Training, not legal advice · {s.review_line()}"
@@ -144,18 +164,20 @@ def page_resources(course: Course, built: str, edition: str) -> dict[str, dict]:
     shared = {"title": s.title, "clinic": s.clinic.name, "contact": s.clinic.contact,
               "reviewed": s.review_line(), "built": built, "client_date": long_date(built),
               "edition": edition, "edition_css": css_string(edition), "logo": course.logo_uri()}
-    return {"modules": {**shared, "footer_css": css_string(staff_footer)},
+    staff = {**shared, "footer_css": css_string(staff_footer)}
+    return {"modules": staff, "staff": staff,
             "clients": {**shared, "edition": "", "edition_css": "", "footer_css": css_string(client_footer)}}
 
 
 def handout_sources(course: Course, with_answers: bool) -> list[tuple[str, str, nbformat.NotebookNode]]:
-    """(kind, name, notebook) for every page: the modules, then (not in the trainer edition) the client handouts."""
+    """(kind, name, notebook) for every page: the modules, the staff handouts, then (not in the trainer
+    edition) the client handouts."""
     line = course.settings.review_line()
     sources = [("modules", m, with_review_line(nbformat.read(course.source_notebook(m), as_version=4), line))
                for m in course.modules]
+    sources += [("staff", p.stem, handout_notebook(p, line)) for p in staff_handouts(course.root)]
     if not with_answers:  # no key in them, and a client must never get a page marked for trainers
-        sources += [("clients", p.stem, new_notebook(cells=[new_markdown_cell(p.read_text(encoding="utf-8"))]))
-                    for p in client_handouts(course.root)]
+        sources += [("clients", p.stem, handout_notebook(p)) for p in client_handouts(course.root)]
     return sources
 
 
@@ -183,8 +205,8 @@ def build_handouts(course: Course, dest: Path | None = None, with_answers: bool 
     built = date.today().isoformat()
     edition = "Trainer answer edition: contains the answer key. Do not give to learners." if with_answers else ""
     resources = page_resources(course, built, edition)
-    exporters = {kind: exporter(template) for kind, template in PAGE_TEMPLATES.items()}
-    pages: dict[str, list[tuple[str, str]]] = {"modules": [], "clients": []}
+    exporters = {template: exporter(template) for template in set(PAGE_TEMPLATES.values())}
+    pages: dict[str, list[tuple[str, str]]] = {kind: [] for kind in PAGE_TEMPLATES}
     sources = handout_sources(course, with_answers)
     with progress_bar() as bar:
         task = bar.add_task("Handouts", total=len(sources), note="")
@@ -192,14 +214,13 @@ def build_handouts(course: Course, dest: Path | None = None, with_answers: bool 
             bar.update(task, note=name)
             handout_cells(nb, scenarios, with_answers)
             title = notebook_title(nb, name)
-            body, _ = exporters[kind].from_notebook_node(nb, resources={"course": resources[kind],
-                                                                       "metadata": {"name": title}})
+            body, _ = exporters[PAGE_TEMPLATES[kind]].from_notebook_node(
+                nb, resources={"course": resources[kind], "metadata": {"name": title}})
             (dest / f"{name}.html").write_text(body, encoding="utf-8")
             pages[kind].append((f"{name}.html", title))
             bar.advance(task)
     index = dest / "index.html"
-    index.write_text(index_page(course, pages["modules"], pages["clients"], built, edition,
-                                resources["modules"]["logo"]), encoding="utf-8")
+    index.write_text(index_page(course, pages, built, edition, resources["modules"]["logo"]), encoding="utf-8")
     if pdf:
         write_pdfs(dest)
     return index
