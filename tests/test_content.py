@@ -334,17 +334,54 @@ def test_contacts_and_identifiers_are_synthetic(path: Path) -> None:
     assert not street, f"{path.name}: street address {street.group(0)!r}"
 
 
-# The clinic's own group-therapy headings (its section 6, the group part of section 4, and the FAQ question).
-CLINIC_GROUP_HEADINGS = [
-    "Ensuring Privacy in Group Settings", "Confidentiality in Group Therapy Settings",
-    "Establishing Group Confidentiality Agreements", "Building a Culture of Trust and Respect",
-    "Handling Sensitive Information", "Supporting Individual Privacy Needs", "Debriefing and Support",
-    "How is Confidentiality Maintained in Group Therapy?",
+# Every heading of the clinic's own text (the text the course was commissioned from), in its order.
+# Each must be mapped in outline.yaml, as "Clinic text N: <heading>" or "Clinic FAQ: <question>", to a
+# module and the scenarios that practise it.
+CLINIC_HEADINGS = [
+    "The Importance of Confidentiality in Therapy for Survivors of Human Trafficking",
+    "Introduction", "The Critical Role of Confidentiality", "The Paramount Importance of Trust",
+    "The Foundation of Trust", "Establishing Trust Through Confidentiality", "Impact on Therapeutic Effectiveness",
+    "Confidentiality as a Healing Tool", "Nurturing a Safe Space",
+    "Legal Obligations for Confidentiality", "Ethical Standards in Therapy",
+    "Special Considerations for Trafficking Survivors", "Balancing Confidentiality with Duty to Warn",
+    "Challenges to Confidentiality", "Protecting Confidentiality in Complex Cases",
+    "Ensuring Privacy in Group Settings", "Balancing Confidentiality with Collaboration",
+    "Technological and Administrative Safeguards", "Training and Awareness",
+    "Creating a Safe Therapeutic Environment", "Prioritizing Privacy in Therapy Sessions",
+    "Techniques and Practices to Ensure Confidentiality", "Secure Documentation", "Confidentiality Agreements",
+    "Careful Communication", "Addressing Confidentiality Concerns", "Continuous Review of Confidentiality Practices",
+    "Confidentiality in Group Therapy Settings", "Establishing Group Confidentiality Agreements",
+    "Building a Culture of Trust and Respect", "Handling Sensitive Information", "Supporting Individual Privacy Needs",
+    "Debriefing and Support",
+    "The Survivor's Role in Confidentiality", "Educating Survivors on Confidentiality Rights",
+    "Encouraging Questions and Discussion", "Involving Survivors in Decision-Making",
+    "Building Confidence in the Confidentiality System", "Supporting Survivor Autonomy",
+    "Conclusion", "Upholding the Highest Standards", "Creating a Foundation for Healing", "Empowering Survivors",
+    "A Commitment Beyond the Therapy Room", "Brighter Tomorrow's Pledge",
+    "Frequently Asked Questions", "What Does Confidentiality Mean in the Context of Therapy?",
+    "Why is Confidentiality Especially Important for Trafficking Survivors?", "Can Confidentiality Ever Be Broken?",
+    "How is Confidentiality Maintained in Group Therapy?", "What If I Have Concerns About My Privacy?",
 ]
+GROUP_HEADINGS = CLINIC_HEADINGS[CLINIC_HEADINGS.index("Confidentiality in Group Therapy Settings"):
+                                  CLINIC_HEADINGS.index("Debriefing and Support") + 1] + [
+    "Ensuring Privacy in Group Settings", "How is Confidentiality Maintained in Group Therapy?"]
 
 
-@pytest.mark.parametrize("heading", CLINIC_GROUP_HEADINGS)
-def test_each_clinic_group_heading_is_taught_by_the_group_module(heading: str) -> None:
-    mapped = [s for s in OUTLINE["sections"] if s["section"].endswith(f": {heading}")]
+def clinic_sections(heading: str) -> list[dict]:
+    return [s for s in OUTLINE["sections"] if re.fullmatch(r"Clinic (?:text(?: \d)?|FAQ): (.+)", s["section"])
+            and s["section"].split(": ", 1)[1] == heading]
+
+
+@pytest.mark.parametrize("heading", CLINIC_HEADINGS)
+def test_every_heading_of_the_clinic_text_is_mapped_to_a_module_and_a_scenario(heading: str) -> None:
+    mapped = clinic_sections(heading)
     assert mapped, f"outline.yaml does not map the clinic's heading {heading!r}"
-    assert all(s["module"] == "group-confidentiality" and s["scenarios"] for s in mapped)
+    assert all(s.get("module") in MODULES and s.get("scenarios") for s in mapped), mapped
+    if heading in GROUP_HEADINGS:
+        assert {s["module"] for s in mapped} == {"group-confidentiality"}
+
+
+def test_no_outline_entry_names_a_heading_the_clinic_text_lacks() -> None:
+    named = [s["section"].split(": ", 1)[1] for s in OUTLINE["sections"]
+             if re.match(r"Clinic (?:text(?: \d)?|FAQ): ", s["section"])]
+    assert not set(named) - set(CLINIC_HEADINGS), sorted(set(named) - set(CLINIC_HEADINGS))

@@ -29,6 +29,11 @@ LIVE_ONLY_WORDS = ("Run all cells", "Ctrl+S", "File > Save", "save themselves", 
 STAFF_WORDS = ("Training, not legal advice", "fact sheet", "reviewed by counsel", "Trainer")
 CLIENT_PAGE = "what-stays-private"
 AGREEMENT = "our-group-agreement"  # a client handout that is a form: blanks and clauses to tick
+KEEP_IN_TOUCH = "keeping-in-touch-safely"  # a form too: the client's safe ways to be reached, ticked and written in
+KEEP_IN_TOUCH_TITLE = "How we keep in touch safely"
+KEEP_IN_TOUCH_PARTS = ["A safe phone", "Messages", "Safe times to call", "A code word", "Email", "Mail",
+                       "Who must never be told", "If things change", "Signing", "Questions?"]
+CLIENT_FORMS = (AGREEMENT, KEEP_IN_TOUCH)
 SCRIPT = "group-opening-script"  # a staff handout
 SCRIPT_TITLE = "Opening a group: a facilitator's script"
 CLAUSE_TITLE = re.compile(r"^\s*- \[ \] \*\*(.+?)\.?\*\*", re.M)  # "- [ ] **Title.** words"
@@ -173,7 +178,7 @@ def test_publish_gate_checks_staff_handouts_for_identifiers_but_not_reading_leve
 
 def test_client_handouts_read_at_grade_eight_or_below() -> None:
     grades = {p.name: reading_grade(p.read_text()) for p in client_handouts(ROOT)}
-    assert f"{AGREEMENT}.md" in grades and f"{CLIENT_PAGE}.md" in grades
+    assert {f"{AGREEMENT}.md", f"{CLIENT_PAGE}.md", f"{KEEP_IN_TOUCH}.md"} <= set(grades)
     assert all(g <= 8 for g in grades.values()), grades
 
 
@@ -261,15 +266,16 @@ def test_pdfs_print_with_titles_and_no_key(sites: dict[str, Path]) -> None:
         title = nbformat.read(course.source_notebook(module), as_version=4).cells[0].source.splitlines()[0][2:]
         assert " ".join(title.split()) in text, module
         assert CANARY not in text and "Training, not legal advice" in text
-    for name in (CLIENT_PAGE, AGREEMENT):
+    for name in (CLIENT_PAGE, *CLIENT_FORMS):
         client = " ".join(subprocess.run(["pdftotext", str(sites["default"] / f"{name}.pdf"), "-"],
                                          capture_output=True, text=True, check=True).stdout.split())
         assert course.settings.clinic.name in client, client[:300]
         assert [w for w in STAFF_WORDS if w in client] == [], client  # printed footers too
-    agreement = subprocess.run(["pdftotext", str(sites["default"] / f"{AGREEMENT}.pdf"), "-"],
-                               capture_output=True, text=True, check=True).stdout
-    assert agreement.count("\u2610") == clause_count((sites["course"] / "client-handouts" / f"{AGREEMENT}.md")
-                                                      .read_text()), "boxes to tick, printed"
+    for name in CLIENT_FORMS:
+        form = subprocess.run(["pdftotext", str(sites["default"] / f"{name}.pdf"), "-"],
+                              capture_output=True, text=True, check=True).stdout
+        assert form.count("\u2610") == clause_count((sites["course"] / "client-handouts" / f"{name}.md")
+                                                     .read_text()), f"{name}: boxes to tick, printed"
 
 
 @needs_browser
@@ -318,7 +324,7 @@ def test_client_handout_speaks_for_the_clinic_and_module_handouts_for_the_traini
                                                                                  sites: dict[str, Path]) -> None:
     course = Course(sites["course"])
     clinic = course.settings.clinic
-    for name in (CLIENT_PAGE, AGREEMENT):
+    for name in (CLIENT_PAGE, *CLIENT_FORMS):
         page, _, _ = open_offline(browser, sites["default"] / f"{name}.html")
         text = page.inner_text("body")
         assert clinic.name in text and clinic.contact in text, text[:300]
@@ -342,32 +348,86 @@ def clause_count(markdown: str) -> int:
     return len(CHECKBOX.findall(markdown))
 
 
-@needs_browser
-def test_the_agreement_prints_boxes_to_tick_and_lines_to_write_on(browser, sites: dict[str, Path]) -> None:
-    source = (sites["course"] / "client-handouts" / f"{AGREEMENT}.md").read_text()
-    page, _, _ = open_offline(browser, sites["default"] / f"{AGREEMENT}.html")
+def assert_prints_as_a_form(page, source: str, name: str, title: str, min_boxes: int, min_blanks: int) -> list[str]:
+    """A form handout as a person sees it, on screen and in print: its title; a box, a space and the words for
+    each `- [ ]`; a line to write on for each blank, wide enough for a name and drawn in print; no form
+    controls, no markup, nothing cut off. Screenshots of both land in tests/artifacts/. Returns the boxes' text."""
     text = page.inner_text("body")
-    assert "Our group agreement" in page.locator("h1").inner_text()
+    assert title in page.locator("h1").inner_text(), name
     boxes = [b for b in page.locator("li").all_inner_texts() if b.startswith("\u2610")]
-    assert len(boxes) == clause_count(source) >= 15, boxes[:3]
+    assert len(boxes) == clause_count(source) >= min_boxes, boxes[:3]
     assert all(b.startswith("\u2610 ") and len(b) > 10 for b in boxes), boxes[:3]  # a box, a space, the clause
-    assert "{{" not in text and "[ ]" not in text and "[x]" not in text
+    assert "{{" not in text and "[ ]" not in text and "[x]" not in text, name
     assert page.locator("input").count() == 0  # paper: boxes to tick, not form controls
     blanks = page.get_by_role("img", name="a line to write on")
-    assert blanks.count() == source.count(BLANK) >= 8
+    assert blanks.count() == source.count(BLANK) >= min_blanks, name
     assert page.locator(".handout-blank").count() == blanks.count()
-    assert clipped_text(page) == []
+    assert clipped_text(page) == [], name
     sizes = page.eval_on_selector_all(".handout-blank", "e => e.map(x => x.getBoundingClientRect().width)")
     assert all(width >= 150 for width in sizes), sizes  # room to write a name
-    screenshot(page, f"handout-form-{AGREEMENT}")
+    screenshot(page, f"handout-form-{name}")
     page.emulate_media(media="print")
     lines = page.eval_on_selector_all(".handout-blank", """e => e.map(x => {
         const s = getComputedStyle(x);
         return [s.borderBottomStyle, parseFloat(s.borderBottomWidth), s.borderBottomColor, x.offsetWidth]; })""")
     assert all(style == "solid" and width >= 1 and color in ("rgb(0, 0, 0)", "rgb(34, 34, 34)") and wide >= 150
                for style, width, color, wide in lines), lines[:3]  # a visible line on paper
-    screenshot(page, f"handout-print-{AGREEMENT}")
+    assert clipped_text(page) == [], f"{name}, in print"
+    screenshot(page, f"handout-print-{name}")
+    page.emulate_media(media="screen")
+    return boxes
+
+
+@needs_browser
+def test_the_agreement_prints_boxes_to_tick_and_lines_to_write_on(browser, sites: dict[str, Path]) -> None:
+    source = (sites["course"] / "client-handouts" / f"{AGREEMENT}.md").read_text()
+    page, _, _ = open_offline(browser, sites["default"] / f"{AGREEMENT}.html")
+    assert_prints_as_a_form(page, source, AGREEMENT, "Our group agreement", min_boxes=15, min_blanks=8)
     page.context.close()
+
+
+@needs_browser
+def test_keeping_in_touch_safely_is_a_form_the_client_fills_in_with_staff(browser, sites: dict[str, Path]) -> None:
+    """The client's choices, each a box to tick (call or not, a message or not, email or not, mail or not) and each
+    detail a line to write on (the safe phone, safe times, the code word, the safe address, who must never be
+    told); the law named where it speaks; the clinic's contact; lines to sign and date."""
+    source = (sites["course"] / "client-handouts" / f"{KEEP_IN_TOUCH}.md").read_text()
+    page, _, _ = open_offline(browser, sites["default"] / f"{KEEP_IN_TOUCH}.html")
+    boxes = assert_prints_as_a_form(page, source, KEEP_IN_TOUCH, KEEP_IN_TOUCH_TITLE, min_boxes=12, min_blanks=14)
+    text = " ".join(page.inner_text("body").split())
+    parts = [" ".join(h.split()) for h in page.locator("h2").all_inner_texts()]
+    assert parts == KEEP_IN_TOUCH_PARTS, parts
+    ticked = {" ".join(b.split()) for b in boxes}
+    for choice in ("You may leave a message.", "Do not leave a message.", "You may email me.", "Do not email me.",
+                   "You may send me mail.", "Do not send me any mail.", "You may call this phone.",
+                   "You may text this phone."):
+        assert any(b.startswith(f"\u2610 {choice}") for b in ticked), f"no box for {choice!r}: {sorted(ticked)}"
+
+    def blank_after(words: str) -> bool:  # the words, then a line to write on right after them
+        return page.locator("li", has_text=words).locator(".handout-blank").count() >= 1
+
+    for words in ("A safe phone number for me:", "Good days and times to call me:", "My code word:",
+                  "A safe email address:", "A safe address:", "People who must never be told about me:",
+                  "My signature:", "The staff member's signature:"):
+        assert blank_after(words), f"no line to write on after {words!r}"
+    assert page.locator("li", has_text="Date:").locator(".handout-blank").count() >= 2  # the client's and staff's
+    for said in ("You do not have to tell us why.", "(federal law: 45 CFR 164.522(b))",
+                 "Regular email and texts are not fully private.", "You can still choose them.",
+                 "(federal guidance: 78 FR 5634)", "You can change this form at any time.",
+                 "Privacy officer, Desert Bloom Counseling (fictional): 702-555-0100, privacy@example.org",
+                 "It is not legal advice."):
+        assert said in text, said
+    assert Course(sites["course"]).settings.clinic.contact in text  # the page's own footer, too
+    page.context.close()
+    index, _, _ = open_offline(browser, sites["default"] / "index.html")
+    index.get_by_role("link", name=KEEP_IN_TOUCH_TITLE).click()
+    assert index.locator("h1").inner_text() == KEEP_IN_TOUCH_TITLE
+    index.context.close()
+
+
+def test_keeping_in_touch_safely_reads_at_a_client_level() -> None:
+    grade = reading_grade((ROOT / "client-handouts" / f"{KEEP_IN_TOUCH}.md").read_text())
+    assert grade <= 8, grade
 
 
 @needs_browser
@@ -382,7 +442,8 @@ def test_the_index_lists_staff_handouts_beside_client_handouts_and_modules(brows
         assert section(page, "Staff handouts") == [SCRIPT_TITLE], site
         assert len(section(page, "Module handouts")) == len(course.modules), site
         if site == "default":
-            assert {"Our group agreement", "What stays private here"} <= set(section(page, "Client handouts"))
+            assert {"Our group agreement", "What stays private here", KEEP_IN_TOUCH_TITLE} <= set(
+                section(page, "Client handouts"))
         page.get_by_role("link", name=SCRIPT_TITLE).click()
         assert page.locator("h1").inner_text() == SCRIPT_TITLE, site
         page.context.close()
