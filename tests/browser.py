@@ -142,6 +142,11 @@ def option_label(step: dict, option_id: str) -> str:
     return next(o["text"] for o in step["options"] if o["id"] == option_id).strip()
 
 
+# How long a click may wait for its note ("Saved." or the practice feedback): on a loaded machine (two test
+# workers on two cores) the kernel can be busy for a while. A wait, never a speed check.
+NOTE_WAIT_MS = 60_000
+
+
 def settled_answers(path: Path, expected: dict, timeout: float = 20) -> dict:
     """The response file once the last click's save has landed (or, after `timeout`, as it is)."""
     deadline = time.monotonic() + timeout

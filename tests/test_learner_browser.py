@@ -14,6 +14,7 @@ import pytest
 from graders.learner.store import read_answers
 from tests.browser import (
     ARTIFACTS,
+    NOTE_WAIT_MS,
     LabServer,
     block_outside_requests,
     choose_by_keyboard,
@@ -89,9 +90,9 @@ def decision(page, title: str, number: int):
 def wait_saved(group, practice: bool) -> None:
     note = group.locator(".course-note")
     if practice:
-        note.get_by_text("Sources:").wait_for(timeout=20_000)
+        note.get_by_text("Sources:").wait_for(timeout=NOTE_WAIT_MS)
     else:
-        note.get_by_text("Saved.").wait_for(timeout=20_000)
+        note.get_by_text("Saved.").wait_for(timeout=NOTE_WAIT_MS)
 
 
 def answer_by_clicking(page, scenario: dict, answers: dict[str, list[str]]) -> None:

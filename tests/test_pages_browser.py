@@ -16,6 +16,7 @@ from graders.course.course import Course
 from graders.learner.store import read_response
 from tests.browser import (
     ARTIFACTS,
+    NOTE_WAIT_MS,
     FormgraderServer,
     LabServer,
     block_outside_requests,
@@ -119,7 +120,7 @@ def answer_by_clicking(page, scenario: dict, answers: dict[str, list[str]]) -> N
             for option_id in answers[step["id"]]:
                 group.get_by_label(option_label(step, option_id), exact=True).click()
             note = group.locator(".course-note")
-            note.get_by_text("Sources:" if scenario.get("practice") else "Saved.").wait_for(timeout=20_000)
+            note.get_by_text("Sources:" if scenario.get("practice") else "Saved.").wait_for(timeout=NOTE_WAIT_MS)
 
 
 
