@@ -267,15 +267,14 @@ def test_pdfs_print_with_titles_and_no_key(sites: dict[str, Path]) -> None:
         assert " ".join(title.split()) in text, module
         assert CANARY not in text and "Training, not legal advice" in text
     for name in (CLIENT_PAGE, *CLIENT_FORMS):
-        client = " ".join(subprocess.run(["pdftotext", str(sites["default"] / f"{name}.pdf"), "-"],
-                                         capture_output=True, text=True, check=True).stdout.split())
+        printed = subprocess.run(["pdftotext", str(sites["default"] / f"{name}.pdf"), "-"],
+                                 capture_output=True, text=True, check=True).stdout
+        client = " ".join(printed.split())
         assert course.settings.clinic.name in client, client[:300]
         assert [w for w in STAFF_WORDS if w in client] == [], client  # printed footers too
-    for name in CLIENT_FORMS:
-        form = subprocess.run(["pdftotext", str(sites["default"] / f"{name}.pdf"), "-"],
-                              capture_output=True, text=True, check=True).stdout
-        assert form.count("\u2610") == clause_count((sites["course"] / "client-handouts" / f"{name}.md")
-                                                     .read_text()), f"{name}: boxes to tick, printed"
+        if name in CLIENT_FORMS:
+            assert printed.count("\u2610") == clause_count((sites["course"] / "client-handouts" / f"{name}.md")
+                                                           .read_text()), f"{name}: boxes to tick, printed"
 
 
 @needs_browser
@@ -423,11 +422,6 @@ def test_keeping_in_touch_safely_is_a_form_the_client_fills_in_with_staff(browse
     index.get_by_role("link", name=KEEP_IN_TOUCH_TITLE).click()
     assert index.locator("h1").inner_text() == KEEP_IN_TOUCH_TITLE
     index.context.close()
-
-
-def test_keeping_in_touch_safely_reads_at_a_client_level() -> None:
-    grade = reading_grade((ROOT / "client-handouts" / f"{KEEP_IN_TOUCH}.md").read_text())
-    assert grade <= 8, grade
 
 
 @needs_browser
