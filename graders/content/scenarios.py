@@ -81,7 +81,7 @@ def load_all(scenarios_dir: Path) -> dict[str, Scenario]:
     problems: list[str] = []
     for path in scenario_files(scenarios_dir):
         try:
-            scenario = parse_scenario(path)
+            scenario = parse_once(path)
         except ScenarioError as err:
             problems.append(str(err))
             continue
@@ -101,10 +101,16 @@ def load_one(scenarios_dir: Path, scenario_id: str) -> Scenario:
     path = scenarios_dir / f"{scenario_id}.yaml"
     if not path.exists():
         raise ScenarioError(f"no scenario {scenario_id!r}: expected a file {path}")
-    return _parse_unchanged(path, path.stat().st_mtime_ns)
+    return parse_once(path)
+
+
+def parse_once(path: Path) -> Scenario:
+    """parse_scenario, from memory while the file is unchanged (same modification time and size)."""
+    stat = path.stat()
+    return _parse_unchanged(path, stat.st_mtime_ns, stat.st_size)
 
 
 @lru_cache(maxsize=256)
-def _parse_unchanged(path: Path, mtime_ns: int) -> Scenario:
-    """A scenario parsed once per version of its file (a notebook asks for it many times)."""
+def _parse_unchanged(path: Path, mtime_ns: int, size: int) -> Scenario:
+    """A scenario parsed once per version of its file (a grading kernel asks for each many times)."""
     return parse_scenario(path)

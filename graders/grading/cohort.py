@@ -36,6 +36,7 @@ class Outcome:
     graded: bool
     flags: list[str] = field(default_factory=list)
     error: str = ""
+    seconds: dict[str, float] = field(default_factory=dict)  # intake, kernel, cells, conversion, feedback
 
 
 def submissions(course: Course) -> list[Job]:
@@ -100,6 +101,22 @@ def export_csv(course: Course, dest: Path) -> Path:
     with course.gradebook() as gb:
         CsvExportPlugin(to=str(dest)).export(gb)
     return dest
+
+
+RUN_RECORD = "run.json"  # in build/grading/: what the last run graded and where its time went
+
+
+def save_run_record(folder: Path, results: list[Outcome], merge_seconds: float) -> Path:
+    """How many notebooks were graded, which were not and why, and the seconds each part of the work
+    took per graded notebook (averaged over the notebooks, summed over workers) and for the merge."""
+    timed = [o.seconds for o in results if o.graded and o.seconds]
+    parts = {part: sum(t.get(part, 0.0) for t in timed) / len(timed) for part in timed[0]} if timed else {}
+    record = {"notebooks": len(results), "graded": sum(o.graded for o in results),
+              "not_graded": [f"{o.learner}/{o.module}: {o.error}" for o in results if not o.graded],
+              "seconds_per_notebook": parts, "merge_seconds": merge_seconds}
+    path = folder / RUN_RECORD
+    path.write_text(json.dumps(record, indent=1), encoding="utf-8")
+    return path
 
 
 def released_modules(course: Course) -> set[str]:
@@ -205,9 +222,12 @@ def grade_cohort(course: Course, feedback: bool = True, jobs: int | None = None,
             learners_done = len(per_learner) - len({j[0] for j in todo if j not in outcomes})
             bar.update(task, completed=len(outcomes), note=f"{learners_done}/{len(per_learner)} learners"
                        + (f", [red]{failed} not graded[/]" if failed else ""))
+        merge_started = time.perf_counter()
         for gradebook, done in merge_plan:
             merge_gradebook(course, gradebook, done)
+        merge_seconds = time.perf_counter() - merge_started
         export_csv(course, course.build_dir / "grades.csv")
     results = [outcomes[j] for j in sorted(outcomes)]
+    save_run_record(folder, results, merge_seconds)
     save_flags(course, results)  # build/flags.json, the gradebook's flagged mark; the report reads them
     return results

@@ -2,7 +2,8 @@
 
 A long-lived process that grades a disjoint set of learners with nbgrader's own API,
 into its own copy of the gradebook (SQLite allows one writer; the parent merges the
-copies afterwards). For each job it prints one JSON line on stdout: {"start": ...} when it
+copies afterwards). One kernel serves each learner's notebooks in turn (graders/grading/learner_kernel.py).
+For each job it prints one JSON line on stdout: {"start": ...} when it
 begins, then {"done": ...} with the outcome. Everything else (nbgrader's and the kernels'
 chatter) goes to stderr.
 """
@@ -13,11 +14,13 @@ import json
 import os
 import re
 import sys
+import time
 import traceback
 from pathlib import Path
 
 from graders.course.course import Course
 from graders.grading.intake import take_in
+from graders.grading.learner_kernel import KEPT, Clock, worker_preprocessors
 
 
 def _messages():
@@ -56,15 +59,23 @@ def failure_reason(result: dict) -> str:
 
 
 def grade_one(course: Course, api, staging_root: Path, learner: str, module: str, feedback: bool) -> dict:
+    """Take one submission in, autograde it, make its feedback; with the seconds each part took."""
     release = course.step_dir("release") / module
+    KEPT.clock = Clock()
+    started = time.perf_counter()
     intake = take_in(course.submission_dir(learner, module), release, staging_root / learner / module, module)
+    taken_in = time.perf_counter()
     result = api.autograde(module, learner, force=True)
+    graded = time.perf_counter()
     outcome = {"learner": learner, "module": module, "graded": bool(result["success"]), "flags": intake.flags,
                "error": ""}
     if not result["success"]:
         outcome["error"] = failure_reason(result)
     elif feedback and not api.generate_feedback(module, learner, force=True)["success"]:
         outcome["flags"].append("feedback page could not be made")
+    clock = KEPT.clock
+    outcome["seconds"] = {"intake": taken_in - started, "kernel": clock.kernel, "cells": clock.execute - clock.kernel,
+                          "conversion": graded - taken_in - clock.execute, "feedback": time.perf_counter() - graded}
     return outcome
 
 
@@ -73,8 +84,11 @@ def main(plan_file: str) -> None:
     plan = json.loads(Path(plan_file).read_text(encoding="utf-8"))
     course = Course(Path(plan["root"]))
     staging_root = Path(plan["staging"])
+    configured = course.nbgrader_config().Autograde
+    steps = worker_preprocessors(configured.sanitize_preprocessors, configured.autograde_preprocessors)
     api = course.nbgrader_api(CourseDirectory__submitted_directory=str(staging_root),
-                              CourseDirectory__db_url=f"sqlite:///{plan['db']}")
+                              CourseDirectory__db_url=f"sqlite:///{plan['db']}",
+                              Autograde__autograde_preprocessors=steps)
     for learner, module in plan["jobs"]:
         send(start=[learner, module])
         try:
@@ -84,6 +98,7 @@ def main(plan_file: str) -> None:
             outcome = {"learner": learner, "module": module, "graded": False, "flags": [],
                        "error": f"{type(err).__name__}: {err}"}
         send(done=outcome)
+    KEPT.stop()
 
 
 if __name__ == "__main__":
