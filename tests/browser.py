@@ -287,9 +287,20 @@ def clipped_text(page) -> list[str]:
     return page.evaluate(CLIPPED_JS, TEXT_BLOCKS)
 
 
+SCREENSHOT_PART = 12_000  # px: a taller page is shot in parts, so Chromium never paints one huge bitmap
+
+
 def screenshot(page, name: str) -> Path:
-    """A full-page screenshot in tests/artifacts/, for a person to look at."""
+    """A full-page screenshot in tests/artifacts/, for a person to look at: `name`.png, and for a page
+    taller than SCREENSHOT_PART its further parts as `name`-2.png, `name`-3.png ..."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    width, height = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
+    if height <= SCREENSHOT_PART:
+        page.screenshot(path=str(path), full_page=True)
+        return path
+    for number, top in enumerate(range(0, height, SCREENSHOT_PART), start=1):
+        part = path if number == 1 else ARTIFACTS / f"{name}-{number}.png"
+        page.screenshot(path=str(part), full_page=True,
+                        clip={"x": 0, "y": top, "width": width, "height": min(SCREENSHOT_PART, height - top)})
     return path
