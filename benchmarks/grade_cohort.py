@@ -23,7 +23,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-PARTS = ["intake", "kernel", "cells", "conversion", "feedback"]  # what a worker times for each notebook
 
 
 def run(args: list[str], cwd: Path, must_succeed: bool = True) -> float:
@@ -56,7 +55,7 @@ def cpu_hogs(count: int) -> Iterator[None]:
 def where_time_went(record: dict) -> str:
     """course grade's own account: seconds per notebook for each part of the work, and the merge."""
     parts = record["seconds_per_notebook"]
-    per_notebook = ", ".join(f"{part} {parts[part]:.3f}" for part in PARTS if part in parts)
+    per_notebook = ", ".join(f"{part} {seconds:.3f}" for part, seconds in parts.items())  # the worker's order
     merge = record["merge_seconds"] / max(1, record["graded"])
     return f"per notebook, summed over workers (s): {per_notebook}, merge {merge:.3f}"
 

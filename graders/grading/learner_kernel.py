@@ -97,8 +97,7 @@ class ExecuteInLearnerKernel(Execute):
         try:
             result = super().preprocess(nb, resources, manager)
         except BaseException:
-            if self.kc is not None and self.kc is not self._kept_client:
-                self.kc.stop_channels()
+            KEPT.keep(learner, manager, self.kc)  # so that stop() ends this kernel too, new or kept
             KEPT.stop()
             raise
         finally:
