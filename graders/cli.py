@@ -121,11 +121,21 @@ def grade(root: Path | None, no_feedback: bool, jobs: int | None, timeout: float
                                    "<learner>/<module>/ (nbgrader collect puts them there)")
     outcomes = grade_cohort(course, feedback=not no_feedback, jobs=jobs, timeout=timeout)
     print_outcomes(outcomes)
-    console.print(f"Grades: {course.build_dir / 'grades.csv'}   Feedback: {course.step_dir('feedback')}")
+    kept = sync_training_records(course)
+    console.print(f"Grades: {course.build_dir / 'grades.csv'}   Feedback: {course.step_dir('feedback')}   "
+                  f"Training records: {kept} new")
     failed = [o for o in outcomes if not o.graded]
     if failed:
         raise click.ClickException(
             "could not grade: " + ", ".join(f"{o.learner}/{o.module}" for o in failed))
+
+
+def sync_training_records(course: Course) -> int:
+    """Bring the training records up to date with the gradebook; how many completions were new."""
+    from graders.trainer.roster import records
+    from graders.trainer.training import sync_records
+
+    return len(sync_records(course, records(course)))
 
 
 @main.command()
@@ -154,14 +164,18 @@ def handouts(root: Path | None, out: Path | None, with_answers: bool, pdf: bool)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Default: build/report.")
 def report(root: Path | None, out: Path | None) -> None:
     """Trainers' report from the gradebook: each learner's modules against the mastery threshold,
-    missing modules, and per decision step and legal concept the share right and the wrong option
-    chosen most. One offline HTML page with charts, plus CSV files."""
-    from graders.trainer.report import build_report
+    the staff training status (due, overdue, retrain), and per decision step and legal concept the
+    share right and the wrong option chosen most. One offline HTML page with charts, plus CSV files
+    (status.csv: one row per person and required module)."""
+    from graders.trainer.training import report_with_status
 
     course = open_course(root)
     if not (course.build_dir / "gradebook.db").exists():
         raise click.ClickException("no gradebook yet: run `course grade` first")
-    console.print(f"Report: {build_report(course, out)}")
+    try:
+        console.print(f"Report: {report_with_status(course, out)}")
+    except CourseError as err:
+        raise click.ClickException(str(err)) from None
 
 
 @main.command()
@@ -175,6 +189,7 @@ def certificates(root: Path | None, no_pdf: bool) -> None:
 
     course = open_course(root)
     try:
+        sync_training_records(course)
         pages = issue(course, pdf=not no_pdf)
     except CourseError as err:
         raise click.ClickException(str(err)) from None
@@ -195,8 +210,9 @@ def verify(root: Path | None, code: str) -> None:
     certificate = check(open_course(root), code)
     if certificate is None:
         raise click.ClickException(f"{code}: not a valid certificate code for this course")
-    modules = ", ".join(f"{m} {s:g}/{x:g} ({d})" for m, s, x, d in certificate.modules)
-    console.print(f"[green]Valid[/]: {certificate.learner} completed {modules}")
+    modules = ", ".join(f"{m} version {v}: {s:g}/{x:g} ({d})" for m, s, x, d, v in certificate.modules)
+    role = f" ({certificate.role})" if certificate.role else ""
+    console.print(f"[green]Valid[/]: {certificate.name or certificate.learner}{role} completed {modules}")
 
 
 @main.command()
@@ -211,7 +227,8 @@ def demo(root: Path | None, learners: int) -> None:
     from graders.publish.handouts import build_handouts
     from graders.trainer.certificates import issue
     from graders.trainer.demo import demo_course, make_cohort
-    from graders.trainer.report import build_report
+    from graders.trainer.roster import records
+    from graders.trainer.training import report_with_status
 
     if learners < 4:
         raise click.BadParameter("the demo needs at least 4 learners", param_hint="--learners")
@@ -224,7 +241,7 @@ def demo(root: Path | None, learners: int) -> None:
     record = make_cohort(course, learners)
     outcomes = grade_cohort(course)
     print_outcomes(outcomes)
-    report = build_report(course)
+    report = report_with_status(course)
     certificates = issue(course)
     index = build_handouts(course)
     b = course.build_dir
@@ -236,29 +253,43 @@ def demo(root: Path | None, learners: int) -> None:
   Grades (CSV)                {b / 'grades.csv'}
   Feedback for each learner   {b / 'feedback'}/<learner>/<module>/
   Gradebook (nbgrader)        {b / 'gradebook.db'}   (open with: make formgrader COURSE={course.root})
-  Trainers' report            {report}
+  Trainers' report            {report}   (staff training status: {report.parent / 'status.csv'})
   Certificates                {len(certificates)} in {b / 'certificates'}
+  Training records            {records(course).path}
   Handouts                    {index}""")
     if any(not o.graded for o in outcomes):
         raise click.ClickException("some submissions could not be graded (see the table)")
 
 
 
+workspaces_option = click.option(
+    "--workspaces", type=click.Path(file_okay=False, path_type=Path),
+    help="The folder that holds one workspace per person (<folder>/<id>/), e.g. a shared folder.  "
+         "[default: your user data folder]")
+
+
 @main.command(context_settings={"ignore_unknown_options": True})
 @root_option
-@click.option("--module", "modules", multiple=True, help="Only this module (repeatable). Default: all.")
+@click.option("--learner", "learner_id", metavar="ID",
+              help="A person on the staff roster: their own workspace with the modules their role requires.")
+@workspaces_option
+@click.option("--module", "modules", multiple=True,
+              help="Only this module (repeatable).  [default: all, or the learner's role's]")
 @click.option("--workspace", type=click.Path(file_okay=False, path_type=Path),
-              help="The learner's folder for module copies and answers. Default: workspace/ in the course.")
+              help="The folder for module copies and answers (without --learner).  [default: your user data folder]")
 @click.option("--port", type=int, help="Port on 127.0.0.1. Default: Jupyter's (8888, or the next free one).")
 @click.option("--no-browser", is_flag=True, help="Print the address instead of opening a browser.")
 @click.option("--jupyterlab", is_flag=True,
               help="Open the first module in JupyterLab instead of the start page (for trainers, or by choice).")
 @click.argument("jupyter_args", nargs=-1, type=click.UNPROCESSED)
-def lab(root: Path | None, modules: tuple[str, ...], workspace: Path | None, port: int | None, no_browser: bool,
-        jupyterlab: bool, jupyter_args: tuple[str, ...]) -> None:
+def lab(root: Path | None, learner_id: str | None, workspaces: Path | None, modules: tuple[str, ...],
+        workspace: Path | None, port: int | None, no_browser: bool, jupyterlab: bool,
+        jupyter_args: tuple[str, ...]) -> None:
     """Learners on one machine: release the modules, copy them into a workspace (never overwriting
     the learner's own files) and open the start page, where each module is a page of its own, on
-    127.0.0.1 only. Extra arguments after `--` go to `jupyter lab`."""
+    127.0.0.1 only. With --learner ID, that person's workspace gets only the modules their role
+    requires, and the start page shows their name and due dates; `course collect` hands it in.
+    Extra arguments after `--` go to `jupyter lab`."""
     from graders.learner.lab import (
         START_URL,
         copy_release,
@@ -267,13 +298,23 @@ def lab(root: Path | None, modules: tuple[str, ...], workspace: Path | None, por
         learner_config,
         learner_environment,
         release,
+        staff_workspaces,
         trust,
     )
 
     course = open_course(root)
-    chosen = chosen_modules(course, modules)
-    workspace = (workspace or default_workspace(course)).resolve()
+    learner, due = "", {}
     try:
+        if learner_id:
+            if workspace is not None:
+                raise click.UsageError("--workspace is for one learner without the roster; with --learner, "
+                                       "use --workspaces for the folder that holds everyone's")
+            person, chosen, due = learner_plan(course, learner_id, modules)
+            workspace = (workspaces or staff_workspaces(course)) / person.id
+            learner = f"{person.full_name}, {course.settings.role(person.role).title}"
+        else:
+            chosen = chosen_modules(course, modules)
+        workspace = (workspace or default_workspace(course)).resolve()
         notebooks, kept = copy_release(release(course, chosen), chosen, workspace)
     except CourseError as err:
         raise click.ClickException(str(err)) from None
@@ -282,16 +323,244 @@ def lab(root: Path | None, modules: tuple[str, ...], workspace: Path | None, por
         console.print(f"Kept your copy of {name}: a newer release exists (delete your copy to get it; "
                       "your saved answers in responses/ stay).")
     opens = "the first module in JupyterLab" if jupyterlab else f"the start page ({START_URL})"
-    console.print(f"Modules in {workspace}. The address below opens {opens}. Stop with Ctrl+C.")
+    console.print(f"Modules{f' for {learner}' if learner else ''} in {workspace}. The address below opens {opens}. "
+                  "Stop with Ctrl+C.")
     command = lab_command(workspace, notebooks[0] if jupyterlab else None, port, not no_browser, list(jupyter_args))
     try:
-        environment = learner_environment(workspace, learner_config(course, chosen))
+        environment = learner_environment(workspace, learner_config(course, chosen, learner, due))
     except CourseError as err:
         raise click.ClickException(str(err)) from None
     sys.stdout.flush()
     sys.stderr.flush()
     os.chdir(workspace)  # so nbgrader's server extensions see the workspace, not the trainer's course
     os.execve(command[0], command, environment)
+
+
+def learner_plan(course: Course, learner_id: str, modules: tuple[str, ...]):
+    """(person, the modules to hand out, module: the due line for their start page)."""
+    from graders.course.settings import long_date
+    from graders.trainer.roster import find, records
+    from graders.trainer.training import DONE, OVERDUE, RETRAIN, staff_status
+
+    person = find(course, learner_id)
+    required = course.required_modules(person.role)
+    chosen = chosen_modules(course, modules) if modules else required
+    words = {OVERDUE: "Overdue: it was due by", RETRAIN: "The module has changed: take it again by"}
+    due = {r.module: f"{words.get(r.status, 'Due by')} {long_date(r.due.isoformat())}."
+           for r in staff_status(course, records(course)) if r.person.id == person.id and r.status != DONE}
+    return person, chosen, due
+
+
+@main.command()
+@root_option
+@workspaces_option
+def collect(root: Path | None, workspaces: Path | None) -> None:
+    """Hand in everyone's work from their `course lab --learner` workspaces: each module a person on
+    the roster has started is copied to build/submitted/<id>/<module>/ with the time, for `course grade`.
+    Links are never followed; the learners' own folders are never changed."""
+    from graders.learner.lab import staff_workspaces
+    from graders.trainer.collect import UNCHANGED, collect_work
+    from graders.trainer.roster import records
+
+    course = open_course(root)
+    folder = workspaces or staff_workspaces(course)
+    collected, notes = collect_work(course, folder, records(course).staff())
+    for note in notes:
+        console.print(f"[yellow]Note[/]: {note}")
+    if not collected:
+        raise click.ClickException(f"nothing to collect in {folder}: no one on the roster has started a module there")
+    table = Table(title=f"Collected from {folder}")
+    for column in ("learner", "module", "their progress", "collected", "handed in"):
+        table.add_column(column, overflow="fold")
+    for c in collected:
+        table.add_row(c.learner, c.module, c.progress, c.outcome, c.handed_in)
+    console.print(table)
+    new = sum(c.outcome != UNCHANGED for c in collected)
+    console.print(f"{new} of {len(collected)} module(s) handed in anew, in {course.step_dir('submitted')}. "
+                  "Next: course grade")
+
+
+# -- the staff roster and training records ---------------------------------------------------------
+
+
+@main.group()
+def staff() -> None:
+    """The staff roster: who must take which modules by when (roles and periods in course.yaml)."""
+
+
+def print_staff(course: Course, people) -> None:
+    table = Table(title="Staff roster")
+    for column in ("id", "full name", "role", "start date", "email", "left on"):
+        table.add_column(column, overflow="fold")
+    for p in people:
+        title = course.settings.roles[p.role].title if p.role in course.settings.roles else p.role
+        table.add_row(p.id, p.full_name, title, p.start_date, p.email, p.left_on)
+    console.print(table)
+
+
+@staff.command("import")
+@root_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def staff_import(root: Path | None, file: Path) -> None:
+    """Add or update everyone in a roster FILE (CSV with the columns id, full_name, role,
+    start_date and, optionally, email). Nothing is saved unless every line is right. People not in
+    the file stay on the roster (`course staff remove` takes someone off)."""
+    from graders.trainer.roster import enrol, read_roster, records
+
+    course = open_course(root)
+    try:
+        people = read_roster(course, file)
+        known = {p.id for p in records(course).staff(include_left=True)}
+        enrol(course, people)
+    except CourseError as err:
+        raise click.ClickException(str(err)) from None
+    new = sum(p.id not in known for p in people)
+    print_staff(course, people)
+    console.print(f"Imported {len(people)} staff member(s) from {file}: {new} new, {len(people) - new} updated.")
+
+
+@staff.command("add")
+@root_option
+@click.argument("staff_id", metavar="ID")
+@click.option("--name", "full_name", required=True, help="Full name, as on a certificate.")
+@click.option("--role", required=True, help="A role from course.yaml's roles.")
+@click.option("--start", "start_date", required=True, metavar="YYYY-MM-DD", help="The day they started.")
+@click.option("--email", default="", help="Optional.")
+def staff_add(root: Path | None, staff_id: str, full_name: str, role: str, start_date: str, email: str) -> None:
+    """Add one person to the roster (or update them)."""
+    from graders.trainer.roster import check_row, enrol
+
+    course = open_course(root)
+    person, problems = check_row(course, {"id": staff_id, "full_name": full_name, "role": role,
+                                          "start_date": start_date, "email": email}, "course staff add")
+    if person is None:
+        raise click.ClickException("\n".join(problems))
+    enrol(course, [person])
+    print_staff(course, [person])
+
+
+@staff.command("list")
+@root_option
+@click.option("--role", help="Only this role.")
+@click.option("--all", "everyone", is_flag=True, help="Also people taken off the roster.")
+def staff_list(root: Path | None, role: str | None, everyone: bool) -> None:
+    """Everyone on the roster."""
+    from graders.trainer.roster import records
+
+    course = open_course(root)
+    people = [p for p in records(course).staff(include_left=everyone) if role in (None, p.role)]
+    if not people:
+        raise click.ClickException("no staff on the roster yet: `course staff import FILE` or `course staff add`")
+    print_staff(course, people)
+
+
+@staff.command("remove")
+@root_option
+@click.argument("staff_id", metavar="ID")
+def staff_remove(root: Path | None, staff_id: str) -> None:
+    """Take a person off the roster from today. Their training records, certificates and graded
+    work are kept (for six years: 45 CFR 164.530(j)(2))."""
+    from datetime import date
+
+    from graders.trainer.roster import records
+
+    if not records(open_course(root)).mark_left(staff_id, date.today().isoformat()):
+        raise click.ClickException(f"{staff_id!r} is not on the roster")
+    console.print(f"{staff_id} is off the roster from today; their training records are kept.")
+
+
+def iso_day(_ctx, _param, value: str | None):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value) if value else date.today()
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+STATUS_STYLE = {"done": "green", "due": "yellow", "overdue": "bold red", "retrain": "magenta"}
+
+
+@main.command()
+@root_option
+@click.option("--role", help="Only people of this role.")
+@click.option("--as-of", "today", metavar="YYYY-MM-DD", callback=iso_day, help="The day to judge by.  [default: today]")
+@click.option("--only", "only", multiple=True, type=click.Choice(list(STATUS_STYLE)),
+              help="Only rows with this status (repeatable), e.g. --only overdue --only retrain.")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the table as CSV (one row per person and module) for an HR or LMS system.")
+def status(root: Path | None, role: str | None, today, only: tuple[str, ...], csv_path: Path | None) -> None:
+    """Each person on the roster and each module their role requires: done (date, score, version),
+    due (by when), overdue, or retrain (the module changed since they passed it)."""
+    from graders.trainer.roster import records
+    from graders.trainer.training import by_person, staff_status, sync_records, write_status_csv
+
+    course = open_course(root)
+    store = records(course)
+    if role and course.settings.roles and role not in course.settings.roles:
+        raise click.BadParameter(f"no role {role!r}; course.yaml has: {', '.join(course.settings.roles)}",
+                                 param_hint="--role")
+    try:
+        sync_records(course, store)
+        rows = staff_status(course, store, today, role)
+    except CourseError as err:
+        raise click.ClickException(str(err)) from None
+    if not rows:
+        raise click.ClickException("no staff on the roster" + (f" with the role {role}" if role else "")
+                                   + ": `course staff import FILE` adds them")
+    everyone, rows = rows, [r for r in rows if not only or r.status in only]
+    table = Table(title=f"Training status as of {today.isoformat()}")
+    for column in ("person", "module", "status", "by", "done (score, version)"):
+        table.add_column(column, overflow="fold")
+    for person, role_title, group in by_person(rows):
+        for i, r in enumerate(group):
+            note = "" if r.reason == "not done yet" else f"\n{r.reason}"
+            done = (f"{r.done.submitted_on} {r.done.score:g}/{r.done.max_score:g}, v{r.done.module_version}"
+                    if r.done else "")
+            table.add_row(f"{person.full_name}\n{role_title}" if i == 0 else "", r.title.split(":")[0],
+                          f"[{STATUS_STYLE[r.status]}]{r.status}[/]{note}", r.due.isoformat(), done,
+                          end_section=i == len(group) - 1)
+    if rows:
+        console.print(table)
+    counts = {word: sum(r.status == word for r in everyone) for word in STATUS_STYLE}
+    console.print(", ".join(f"{n} {word}" for word, n in counts.items()) + f" (of {len(everyone)} required modules"
+                  + (f"; {len(rows)} shown)" if only else ")"))
+    if csv_path:
+        console.print(f"CSV: {write_status_csv(rows, csv_path)}")
+
+
+@main.group("records")
+def records_group() -> None:
+    """The training records: every completion and certificate, kept when anything is rebuilt."""
+
+
+@records_group.command("export")
+@root_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Default: build/training-records.csv.")
+def records_export(root: Path | None, out: Path | None) -> None:
+    """Every completion ever recorded (who, module, version, score, passed, dates, certificate codes) as CSV."""
+    from graders.trainer.records import export_csv
+    from graders.trainer.roster import records
+
+    course = open_course(root)
+    sync_training_records(course)
+    out = out or course.build_dir / "training-records.csv"
+    console.print(f"{export_csv(records(course), out)} completion record(s) in {out}")
+
+
+@records_group.command("check")
+@root_option
+def records_check(root: Path | None) -> None:
+    """Check that no training record was changed or removed since it was written."""
+    from graders.trainer.roster import records
+
+    store = records(open_course(root))
+    problems = store.check()
+    if problems:
+        raise click.ClickException(f"{store.path}: the records do not add up:\n  " + "\n  ".join(problems))
+    console.print(f"[green]OK[/]: {len(store.completions())} completion(s) and {len(store.certificates())} "
+                  f"certificate(s) in {store.path}, each as it was written.")
 
 
 if __name__ == "__main__":

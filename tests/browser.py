@@ -45,9 +45,10 @@ def free_port() -> int:
 
 
 class LabServer:
-    """`course lab` in a process group of its own, with its own Jupyter config, data and runtime folders."""
+    """`course lab` in a process group of its own, with its own Jupyter config, data and runtime folders.
+    With `learner`, it is `course lab --learner` for that person, whose workspace is `workspace`."""
 
-    def __init__(self, course: Path, workspace: Path, modules: list[str], home: Path) -> None:
+    def __init__(self, course: Path, workspace: Path, modules: list[str], home: Path, learner: str = "") -> None:
         self.course, self.workspace = course, workspace
         self.port, self.token = free_port(), secrets.token_hex(24)
         self.base = f"http://127.0.0.1:{self.port}"
@@ -55,8 +56,10 @@ class LabServer:
                "JUPYTER_DATA_DIR": str(home / "data"), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
                "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces")}
         self.log = home / "lab.log"
-        command = [str(Path(sys.executable).parent / "course"), "lab", "--root", str(course),
-                   "--workspace", str(workspace), "--port", str(self.port), "--no-browser",
+        where = (["--learner", learner, "--workspaces", str(workspace.parent)] if learner
+                 else ["--workspace", str(workspace)])
+        command = [str(Path(sys.executable).parent / "course"), "lab", "--root", str(course), *where,
+                   "--port", str(self.port), "--no-browser",
                    *(arg for m in modules for arg in ("--module", m))]
         with open(self.log, "w") as log:
             self.process = subprocess.Popen(command, cwd=course, env=env, stdout=log, stderr=subprocess.STDOUT,

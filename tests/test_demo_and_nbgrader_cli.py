@@ -17,6 +17,8 @@ from graders.grading.cohort import grade_cohort
 from graders.grading.kernels import ipc_prefix
 from graders.learner.store import ResponseStore
 from graders.trainer.demo import REFLECTION, submit
+from graders.trainer.roster import records
+from graders.trainer.training import sync_records
 from tests.expected import expected_scores, graded_files
 
 # The key, blank, one scenario and all wrong: full, blank and partial marks in every module, in less time than the
@@ -55,6 +57,8 @@ def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
 
 def test_demo_grades_every_synthetic_learner_as_they_answered(course_dir: Path) -> None:
     trainer = trainers_own_work(course_dir)
+    assert len(sync_records(trainer, records(trainer))) == 1  # the trainer's own training record
+    kept_records = tree_digest(course_dir / "records")
     kept = {name: tree_digest(trainer.build_dir / name) for name in ("submitted", "autograded")}
     gradebook = hashlib.sha256((trainer.build_dir / "gradebook.db").read_bytes()).hexdigest()
     done = run([sys.executable, "-m", "graders.cli", "demo", "--root", str(course_dir), "--learners", str(LEARNERS)],
@@ -63,6 +67,7 @@ def test_demo_grades_every_synthetic_learner_as_they_answered(course_dir: Path) 
     assert "eavesdropping" not in done.stdout + done.stderr  # grading kernels listen on Unix sockets, not TCP
     # The demo worked in its own course; the trainer's submission, grades and rubric score are untouched.
     assert {name: tree_digest(trainer.build_dir / name) for name in kept} == kept
+    assert tree_digest(course_dir / "records") == kept_records
     assert hashlib.sha256((trainer.build_dir / "gradebook.db").read_bytes()).hexdigest() == gradebook
     with trainer.gradebook() as gb:
         assert [s.id for s in gb.students] == [TRAINER_LEARNER]
@@ -74,6 +79,12 @@ def test_demo_grades_every_synthetic_learner_as_they_answered(course_dir: Path) 
     assert (build / "handouts" / "index.html").is_file()
     assert (build / "report" / "index.html").is_file()
     assert (build / "certificates" / "learner-01.html").is_file()  # the learner who answered as the key
+    demo = Course(course_dir / "build" / "demo")  # its staff, status and records are its own
+    assert [p.id for p in records(demo).staff()] == [f"learner-{n:02d}" for n in range(1, LEARNERS + 1)]
+    assert [c.staff_id for c in records(demo).certificates()] == ["learner-01"]
+    assert {c.staff_id for c in records(demo).completions()} >= {"learner-01", "learner-04"}
+    assert len(list(csv.DictReader((build / "report" / "status.csv").open()))) == sum(
+        len(demo.required_modules(p.role)) for p in records(demo).staff())
     plan = json.loads((build / "cohort.json").read_text())
     assert len(plan) == LEARNERS
     rows = {(r["student_id"], r["assignment"]): r for r in csv.DictReader((build / "grades.csv").open())}

@@ -26,8 +26,10 @@ def test_conda_and_pip_list_the_same_dependencies() -> None:
     conda_deps = yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
     conda = {}
     for dep in conda_deps:
-        if isinstance(dep, str) and not dep.startswith(("python", "pip")):
-            req = Requirement(dep.replace("==", "==", 1))
+        if not isinstance(dep, str):
+            continue
+        req = Requirement(dep)
+        if req.name.lower() not in ("python", "pip"):  # the interpreter and pip itself, not packages of ours
             conda[req.name.lower()] = str(req.specifier)
     assert conda == pip
 

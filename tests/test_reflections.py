@@ -18,8 +18,8 @@ from graders.course.course import Course
 from graders.grading.intake import take_in
 from graders.grading.nbgrader_hooks import ECHO_KEY, RestoreResponses
 from graders.learner.lab import IDLE_KERNEL_SECONDS, copy_release, learner_config, release
-from graders.learner.start_page import module_row, notebook_parts
-from graders.learner.status import module_status
+from graders.learner.start_page import module_row
+from graders.learner.status import module_status, notebook_parts
 from graders.learner.store import (
     ECHO_MIME,
     FORMAT,

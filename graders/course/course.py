@@ -105,6 +105,7 @@ class Course:
         modules = self.modules
         problems = [f"{self.root / 'course.yaml'}: field 'modules': {m!r} has no notebook "
                     f"curriculum/{m}/{m}.ipynb" for m in self.settings.modules if m not in modules]
+        problems += self._check_training_settings(modules)
         try:
             self.logo_uri()
         except CourseError as err:
@@ -117,6 +118,25 @@ class Course:
                 problems.append(f"{self.scenarios_dir / (scenario.id + '.yaml')}: no notebook plays it "
                                 f"(expected play(\"{scenario.id}\") in curriculum/{scenario.module}/)")
         return problems
+
+    def _check_training_settings(self, modules: list[str]) -> list[str]:
+        """Roles and module versions in course.yaml name modules the course has."""
+        where, settings = self.root / SETTINGS_FILE, self.settings
+        problems = [f"{where}: field 'roles.{role_id}.modules': {m!r} is not a module of this course "
+                    f"({', '.join(modules)})"
+                    for role_id, role in settings.roles.items() for m in role.modules or [] if m not in modules]
+        return problems + [f"{where}: field 'module_versions': {m!r} is not a module of this course"
+                           for m in settings.module_versions if m not in modules]
+
+    def required_modules(self, role_id: str | None = None) -> list[str]:
+        """The modules a person must complete, in course order: their role's (course.yaml `roles`), else
+        those course.yaml lists, else every module."""
+        settings = self.settings
+        if role_id and settings.roles and role_id not in settings.roles:
+            raise CourseError(f"role {role_id!r} is not one of the roles in {self.root / SETTINGS_FILE} "
+                              f"({', '.join(settings.roles)}): add it there, or give the person another role")
+        wanted = (settings.role(role_id).modules if role_id else None) or settings.modules or self.modules
+        return [m for m in self.modules if m in wanted]
 
     def _check_notebook(self, module: str, scenarios: dict[str, Scenario], played_anywhere: set[str]) -> list[str]:
         path = self.source_notebook(module)

@@ -31,6 +31,25 @@ class CounselReview(BaseModel):
     date: str = Field(pattern=ISO_DATE, description="when (YYYY-MM-DD)")
 
 
+class Role(BaseModel):
+    """A staff role and the training it requires."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1, description="the role as people say it, e.g. 'Front desk'")
+    modules: list[str] | None = Field(None, description="modules this role must complete (default: every module)")
+    due_days: int | None = Field(None, gt=0, description="days from the start date to finish (default: due_days)")
+    renewal_months: int | None = Field(None, gt=0, description="months a completion lasts (default: renewal_months)")
+
+
+class ModuleVersion(BaseModel):
+    """A module's content version: raised for a material change, after which earlier completions need retraining."""
+
+    model_config = ConfigDict(extra="forbid")
+    version: int = Field(ge=1)
+    since: str = Field(pattern=ISO_DATE, description="the date the change took effect (YYYY-MM-DD)")
+    change: str = Field("", description="what changed, in a few words (shown to trainers)")
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     course_id: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
@@ -46,6 +65,21 @@ class Settings(BaseModel):
                                    description="when the legal content was last checked against the course's "
                                                "fact sheet (YYYY-MM-DD)")
     counsel_review: CounselReview | None = Field(None, description="the clinic's counsel's review, once there is one")
+    due_days: int = Field(30, gt=0, description="days a new staff member has to finish their modules")
+    renewal_months: int = Field(12, gt=0, description="months a completion lasts before it is due again")
+    roles: dict[str, Role] = Field({}, description="staff roles (id: title, modules, periods); none: one role "
+                                                   "that takes every module")
+    module_versions: dict[str, ModuleVersion] = Field({}, description="modules whose content changed materially "
+                                                                      "(default: version 1)")
+
+    def role(self, role_id: str) -> Role:
+        """The role's settings (any role takes every module when course.yaml lists none)."""
+        if not self.roles:
+            return Role(title=role_id.replace("-", " ").capitalize())
+        return self.roles[role_id]
+
+    def module_version(self, module: str) -> ModuleVersion:
+        return self.module_versions.get(module) or ModuleVersion(version=1, since="0001-01-01")
 
     def review_line(self) -> str:
         """What every module, handout and certificate says about how its legal content was checked."""

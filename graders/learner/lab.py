@@ -42,10 +42,12 @@ IDLE_KERNEL_SECONDS = 600
 PAGE_EXTENSIONS = ["@voila-dashboards/widgets-manager8", "@jupyter-widgets/jupyterlab-manager", "anywidget"]
 
 
-def learner_config(course: Course, modules: list[str]) -> dict[str, dict]:
+def learner_config(course: Course, modules: list[str], learner: str = "",
+                   due: dict[str, str] | None = None) -> dict[str, dict]:
     """The learner's Jupyter config files (name: content): nbgrader's trainer tools off (Nbgrader
     menu, Create Assignment, Validate, formgrader), the start page and Voilà on with the course's
-    template and the clinic's name, idle kernels culled, no workspace file served to a page."""
+    template and the clinic's name, idle kernels culled, no workspace file served to a page.
+    `learner` ("Name, role") and `due` (module: "Due by ...") head the start page for one person."""
     clinic = course.settings.clinic
     extensions = {f"nbgrader.server_extensions.{name}": False
                   for name in ("formgrader", "validate_assignment", "assignment_list", "course_list")}
@@ -60,7 +62,8 @@ def learner_config(course: Course, modules: list[str]) -> dict[str, dict]:
                                      "cull_connected": False},
             "VoilaConfiguration": {"template": "course", "show_tracebacks": False, "file_allowlist": [],
                                    "extension_allowlist": PAGE_EXTENSIONS, "resources": brand},
-            "CourseStartPage": {"modules": modules, "course_title": course.settings.title, **brand},
+            "CourseStartPage": {"modules": modules, "course_title": course.settings.title, "learner": learner,
+                                "due": due or {}, **brand},
         },
     }
 
@@ -71,6 +74,14 @@ def default_workspace(course: Course) -> Path:
     from platformdirs import user_data_path
 
     return user_data_path("confidentiality-course") / course.settings.course_id / "workspace"
+
+
+def staff_workspaces(course: Course) -> Path:
+    """Where `course lab --learner ID` keeps each person's workspace (<this>/<id>/) and `course collect`
+    looks: in this user's data folder, never inside the course folder."""
+    from platformdirs import user_data_path
+
+    return user_data_path("confidentiality-course") / course.settings.course_id / "staff"
 
 
 def release(course: Course, modules: list[str]) -> Path:

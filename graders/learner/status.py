@@ -3,9 +3,14 @@ written. The player's progress line, its "Finish module" step and the start page
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from graders.content.branching import is_shown
+from graders.content.release_data import read_release_data
+from graders.course.paths import responses_path
+from graders.learner.store import read_response
 
 Answers = dict[str, dict[str, list[str]]]
 
@@ -62,3 +67,40 @@ def module_status(views: dict[str, dict], module: str, answers: Answers, reflect
     if written < len(reflection_ids):
         left.append("The reflection")
     return ModuleStatus(answered, shown, written, len(reflection_ids), left)
+
+
+class ModuleUnreadable(ValueError):
+    """A module's released files in a workspace cannot be read (the message says so in plain words)."""
+
+
+def notebook_parts(notebook: Path) -> tuple[str, list[str]]:
+    """A module notebook's title (its first level-1 heading) and the ids of its written reflections."""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    title, reflections = notebook.parent.name, []
+    for cell in cells:
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        grading = cell.get("metadata", {}).get("nbgrader", {})
+        if cell["cell_type"] == "markdown" and grading.get("solution"):
+            reflections.append(grading["grade_id"])
+        elif cell["cell_type"] == "markdown" and title == notebook.parent.name:
+            heading = next((line[2:].strip() for line in source.splitlines() if line.startswith("# ")), None)
+            title = heading or title
+    return title, reflections
+
+
+def workspace_module(folder: Path, module: str) -> tuple[str, ModuleStatus, str]:
+    """(title, status, problem) of a module as a learner's folder holds it now; the problem is "" unless
+    the saved answers cannot be read. ModuleUnreadable if the module's own files cannot."""
+    try:
+        title, reflection_ids = notebook_parts(folder / f"{module}.ipynb")
+        views = read_release_data(folder) or {}
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise ModuleUnreadable(f"This module's files could not be read ({type(err).__name__}).") from None
+    path = responses_path(folder, module)
+    answers, reflections, problem = {}, {}, ""
+    if path.exists():
+        try:
+            answers, reflections = read_response(path)
+        except (OSError, ValueError):
+            problem = "Your saved answers could not be read. Open the module to see what to do."
+    return title, module_status(views, module, answers, reflections, reflection_ids), problem

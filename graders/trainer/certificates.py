@@ -1,8 +1,9 @@
 """Completion certificates and their verification codes (`course certificates`, `course verify`).
 
-A learner gets a certificate when every module listed in course.yaml is passed (the mastery
+A person gets a certificate when every module their role requires (course.yaml `roles`; for
+someone not on the staff roster, every module course.yaml lists) is passed (the mastery
 threshold). The verification code is an HMAC of what the certificate states (course, version,
-learner, each module's score and date), keyed with a secret kept beside the course
+person, name, role, each module's version, score and date), keyed with a secret kept beside the course
 (.certificate-key, never committed). `course verify CODE` recomputes the codes from the
 gradebook: a code verifies only if the gradebook still shows exactly what was certified.
 
@@ -29,7 +30,10 @@ from graders.course.course import Course, CourseError
 from graders.course.settings import long_date
 from graders.publish.pages import render_page
 from graders.publish.pdf import NoChromium, print_to_pdf
-from graders.trainer.report import Report, collect, percent_text, points_text, required_modules
+from graders.trainer.records import IssuedCertificate, StaffMember
+from graders.trainer.report import Report, collect, percent_text, points_text
+from graders.trainer.roster import records
+from graders.trainer.training import version_of_work
 
 KEY_FILE = ".certificate-key"
 VERIFY_PAGE = "verify.html"  # beside the certificates: a clinic's office checks a code there
@@ -38,9 +42,10 @@ VERIFY_PAGE = "verify.html"  # beside the certificates: a clinic's office checks
 @dataclass(frozen=True)
 class Certificate:
     learner: str
-    modules: tuple[tuple[str, float, float, str], ...]  # (module, score, max, date)
+    modules: tuple[tuple[str, float, float, str, int], ...]  # (module, score, max, date, version)
     code: str
-    name: str = ""  # from the gradebook's student table; the learner id where it has no name
+    name: str = ""  # the roster's full name, else the gradebook's; the learner id where there is none
+    role: str = ""  # the role's title ("" for someone not on the roster)
 
 
 def secret_key(course: Course) -> bytes:
@@ -58,24 +63,29 @@ def make_code(key: bytes, statement: dict) -> str:
     return "-".join(text[i:i + 4] for i in range(0, 16, 4))
 
 
-def certificates_in(course: Course, report: Report) -> list[Certificate]:
-    """A certificate for every learner in `report` who passed every module course.yaml lists."""
+def certificates_in(course: Course, report: Report, people: list[StaffMember]) -> list[Certificate]:
+    """A certificate for every learner in `report` who passed every module they must complete."""
     key, settings = secret_key(course), course.settings
-    required = required_modules(course)
+    roster = {p.id: p for p in people}
     out = []
     for learner in report.learners:
+        person = roster.get(learner)
+        required = course.required_modules(person.role if person else None)
         if not report.passed_all(learner, required):
             continue
-        modules = tuple((m, report.results[learner, m].score, report.results[learner, m].max_score,
-                         report.results[learner, m].timestamp) for m in required)
+        results = [report.results[learner, m] for m in required]
+        modules = tuple((r.module, r.score, r.max_score, r.timestamp, version_of_work(settings, r.module, r.timestamp))
+                        for r in results)
+        name = person.full_name if person else report.name(learner)
+        role = settings.role(person.role).title if person else ""
         statement = {"course": settings.course_id, "version": settings.version, "learner": learner,
-                     "modules": [list(m) for m in modules]}
-        out.append(Certificate(learner, modules, make_code(key, statement), report.name(learner)))
+                     "name": name, "role": role, "modules": [list(m) for m in modules]}
+        out.append(Certificate(learner, modules, make_code(key, statement), name, role))
     return out
 
 
 def earned(course: Course) -> list[Certificate]:
-    return certificates_in(course, collect(course))
+    return certificates_in(course, collect(course), records(course).staff(include_left=True))
 
 
 def verify(course: Course, code: str) -> Certificate | None:
@@ -92,8 +102,8 @@ def verify(course: Course, code: str) -> Certificate | None:
 def module_rows(certificate: Certificate, report: Report) -> list[dict[str, str]]:
     """Each certified module as it is shown: title, score in points, percentage, date."""
     return [{"module": m, "title": report.title(m), "points": points_text(score, top),
-             "percent": percent_text(score / top if top else 0.0), "date": long_date(day)}
-            for m, score, top, day in certificate.modules]
+             "percent": percent_text(score / top if top else 0.0), "date": long_date(day), "version": str(version)}
+            for m, score, top, day, version in certificate.modules]
 
 
 # -- the offline verification page -----------------------------------------------------------------
@@ -118,7 +128,8 @@ def seal(code: str, entry: dict) -> str:
 
 def sealed_entries(course: Course, certificates: list[Certificate], report: Report) -> dict[str, str]:
     settings = course.settings
-    return {lookup_id(c.code): seal(c.code, {"name": c.name, "course": settings.title, "version": settings.version,
+    return {lookup_id(c.code): seal(c.code, {"name": c.name, "role": c.role or "not given",
+                                             "course": settings.title, "version": settings.version,
                                              "modules": module_rows(c, report)})
             for c in certificates}
 
@@ -136,8 +147,8 @@ def issue(course: Course, out: Path | None = None, pdf: bool = True) -> list[Pat
     verification page beside them. Returns the certificates' pages."""
     out = out or course.build_dir / "certificates"
     out.mkdir(parents=True, exist_ok=True)
-    report = collect(course)
-    certificates = certificates_in(course, report)
+    report, store = collect(course), records(course)
+    certificates = certificates_in(course, report, store.staff(include_left=True))
     if any(f"{c.learner}.html" == VERIFY_PAGE for c in certificates):
         raise CourseError(f"a learner's id would overwrite the verification page {VERIFY_PAGE}: rename that learner")
     logo, pages = course.logo_uri(), []
@@ -153,4 +164,8 @@ def issue(course: Course, out: Path | None = None, pdf: bool = True) -> list[Pat
             with contextlib.suppress(NoChromium):
                 print_to_pdf(page)
     (out / VERIFY_PAGE).write_text(verify_page(course, certificates, report), encoding="utf-8")
+    store.add_certificates([IssuedCertificate(c.learner, c.name, c.role, c.code, json.dumps(
+        [{"module": m, "version": v, "score": score, "max_score": top, "submitted_on": day}
+         for m, score, top, day, v in c.modules]))
+                            for c in certificates])
     return pages

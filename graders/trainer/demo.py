@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import random
 import shutil
+from datetime import date, timedelta
 from pathlib import Path
 
 from graders.content.authoring import REFLECTION as REFLECTION_ID
@@ -18,6 +19,8 @@ from graders.content.branching import is_shown
 from graders.content.schema import Scenario, key_answers
 from graders.course.course import Course, copy_sources
 from graders.learner.store import ResponseStore, atomic_write_json
+from graders.trainer import roster
+from graders.trainer.records import StaffMember
 
 COHORT_SIZE = 13
 SEED = 2026
@@ -100,12 +103,22 @@ def learner_name(number: int) -> tuple[str, str]:
     return first, LAST_NAME
 
 
+def demo_staff(course: Course, learners: list[str]) -> list[StaffMember]:
+    """The demo's learners as a staff roster: fictional names, the course's roles in turn, start dates
+    a week apart counted back from today (so the status always shows some people due, some overdue)."""
+    roles = list(course.settings.roles) or ["clinician"]
+    people = []
+    for number, learner in enumerate(learners, start=1):
+        first, last = learner_name(number)
+        start = date.today() - timedelta(days=7 * number)
+        people.append(StaffMember(learner, f"{first} {last}", roles[(number - 1) % len(roles)], start.isoformat(),
+                                  f"{learner}@example.org"))
+    return people
+
+
 def enrol(course: Course, learners: list[str]) -> None:
-    """Put the demo's learners, with their fictional names, in the gradebook's student table."""
-    with course.gradebook() as gb:
-        for number, learner in enumerate(learners, start=1):
-            first, last = learner_name(number)
-            gb.update_or_create_student(learner, first_name=first, last_name=last)
+    """Put the demo's learners on the staff roster and, with their fictional names, in the gradebook."""
+    roster.enrol(course, demo_staff(course, learners))
 
 
 def make_cohort(course: Course, size: int = COHORT_SIZE, modules: list[str] | None = None) -> Path:

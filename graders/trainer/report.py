@@ -25,10 +25,14 @@ from graders.course.paths import responses_path
 from graders.grading.flags import load_flags
 from graders.learner.store import read_answers
 from graders.publish.pages import render_page
+from graders.trainer.roster import records
 
 PASSED, AWAITING, NOT_YET = "passed", "awaiting rubric grading", "not yet passed"
 # Each status's CSS class and icon: the words and the icon say it; the colour only repeats it.
 STATUS_LOOK = {PASSED: ("passed", "✓"), AWAITING: ("awaiting", "◷"), NOT_YET: ("not-yet", "✗")}
+# Staff training status (see training.py) in the same way: words and icon first.
+STAFF_LOOK = {"done": ("passed", "✓"), "due": ("awaiting", "◷"), "overdue": ("not-yet", "✗"),
+              "retrain": ("retrain", "↻")}
 WEAK, STRONG, SUBMITTED = "#b03a2e", "#1f5f99", "#c8d3e0"  # chart colours (weak bars are also hatched)
 SMALL_WORDS = {"a", "an", "and", "for", "in", "of", "or", "the", "to"}  # skipped when reading an acronym
 
@@ -78,11 +82,6 @@ def module_titles(course: Course) -> dict[str, str]:
     from graders.publish.handouts import notebook_title
 
     return {m: notebook_title(nbformat.read(course.source_notebook(m), as_version=4), m) for m in course.modules}
-
-
-def required_modules(course: Course) -> list[str]:
-    """The modules a certificate needs: those course.yaml lists, else every module."""
-    return course.settings.modules or course.modules
 
 
 def learner_names(gb) -> dict[str, str]:
@@ -385,18 +384,23 @@ def write_csvs(report: Report, out: Path) -> None:
                for c, (r, n) in report.concepts().items()])
 
 
-def build_report(course: Course, out: Path | None = None) -> Path:
-    """build/report/index.html plus learners.csv, steps.csv, concepts.csv and grades.csv."""
+def build_report(course: Course, out: Path | None = None, report: Report | None = None,
+                 staff: list | None = None, as_of: str = "") -> Path:
+    """build/report/index.html plus learners.csv, steps.csv, concepts.csv and grades.csv. `staff`:
+    the staff training status, as (person, role title, their Requirement rows) as of `as_of`."""
     from graders.grading.cohort import export_csv
 
     out = out or course.build_dir / "report"
     out.mkdir(parents=True, exist_ok=True)
-    report = collect(course)
+    report = report or collect(course)
     write_csvs(report, out)
     export_csv(course, out / "grades.csv")
-    completed = sum(report.passed_all(learner, required_modules(course)) for learner in report.learners)
+    roles = {p.id: p.role for p in records(course).staff(include_left=True)}
+    completed = sum(report.passed_all(learner, course.required_modules(roles.get(learner)))
+                    for learner in report.learners)
     page = render_page("report", "report.html.j2", course=course.settings, report=report, charts=charts(report),
                        concepts=report.concepts_weakest_first(), completed=completed, statuses=STATUS_LOOK,
-                       points=points_text, percent=percent_text)
+                       points=points_text, percent=percent_text, staff=staff or [], staff_look=STAFF_LOOK,
+                       as_of=as_of)
     (out / "index.html").write_text(page, encoding="utf-8")
     return out / "index.html"
