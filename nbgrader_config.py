@@ -30,7 +30,8 @@ c.CourseDirectory.release_directory = "build/release"
 c.CourseDirectory.submitted_directory = "build/submitted"
 c.CourseDirectory.autograded_directory = "build/autograded"
 c.CourseDirectory.feedback_directory = "build/feedback"
-c.CourseDirectory.db_url = f"sqlite:///{BUILD / 'gradebook.db'}"
+# SQLite in build/ unless course.yaml names a PostgreSQL gradebook (never both: nothing falls back).
+c.CourseDirectory.db_url = settings.gradebook or f"sqlite:///{BUILD / 'gradebook.db'}"
 c.Exchange.root = str(BUILD / "exchange")
 
 # A scenario cell does no real work: a minute is generous, and a stuck cell cannot hold up a cohort.

@@ -41,7 +41,20 @@ root_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class CourseCommands(click.Group):
+    """`course`'s commands, with a gradebook server that cannot be reached said in one line."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except Exception as err:
+            if type(err).__name__ != "OperationalError" or not type(err).__module__.startswith("sqlalchemy"):
+                raise
+            reason = str(getattr(err, "orig", err)).strip().splitlines()[0]
+            raise click.ClickException(f"cannot reach the gradebook (course.yaml `gradebook:`): {reason}") from None
+
+
+@click.group(cls=CourseCommands, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Build, grade and publish the confidentiality training course (nbgrader underneath)."""
     # nbgrader runs the `alembic` executable when it creates a gradebook: find ours first.
@@ -170,7 +183,7 @@ def report(root: Path | None, out: Path | None) -> None:
     from graders.trainer.training import report_with_status
 
     course = open_course(root)
-    if not (course.build_dir / "gradebook.db").exists():
+    if not course.has_gradebook():
         raise click.ClickException("no gradebook yet: run `course grade` first")
     try:
         console.print(f"Report: {report_with_status(course, out)}")

@@ -206,13 +206,35 @@ class Course:
         config = self.nbgrader_config(**overrides)
         return NbGraderAPI(CourseDirectory(config=config), config=config)
 
+    @property
+    def gradebook_url(self) -> str:
+        """The gradebook nbgrader uses: course.yaml's PostgreSQL one, else build/gradebook.db."""
+        return self.settings.gradebook or f"sqlite:///{self.build_dir / 'gradebook.db'}"
+
+    @property
+    def shared_gradebook(self) -> bool:
+        """A database server that several writers may use at once (PostgreSQL), not a SQLite file."""
+        return self.settings.gradebook is not None
+
+    def has_gradebook(self) -> bool:
+        """Whether anything was ever put in the gradebook (for SQLite: its file exists)."""
+        if not self.shared_gradebook:
+            return (self.build_dir / "gradebook.db").exists()
+        import sqlalchemy
+
+        engine = sqlalchemy.create_engine(self.gradebook_url)
+        try:
+            with engine.connect() as connection:
+                return sqlalchemy.inspect(connection).has_table("assignment")
+        finally:
+            engine.dispose()
+
     def gradebook(self, db: Path | None = None):  # -> nbgrader.api.Gradebook (a context manager)
         """nbgrader's Gradebook for this course: the main one, or the SQLite file `db`."""
         from nbgrader.api import Gradebook
 
         _quiet_sqlalchemy()
-        config = self.nbgrader_config()
-        return Gradebook(f"sqlite:///{db}" if db else config.CourseDirectory.db_url, config.CourseDirectory.course_id)
+        return Gradebook(f"sqlite:///{db}" if db else self.gradebook_url, self.settings.course_id)
 
     def release(self, api, module: str) -> Path:
         """nbgrader generate_assignment, then check the key-free scenario data arrived."""

@@ -6,7 +6,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from graders.content.yaml_files import read_yaml
 
@@ -65,12 +65,27 @@ class Settings(BaseModel):
                                    description="when the legal content was last checked against the course's "
                                                "fact sheet (YYYY-MM-DD)")
     counsel_review: CounselReview | None = Field(None, description="the clinic's counsel's review, once there is one")
+    gradebook: str | None = Field(
+        None, description="a PostgreSQL gradebook, e.g. 'postgresql+psycopg://grader@127.0.0.1/course' (the "
+                          "password from PGPASSWORD or ~/.pgpass; default: build/gradebook.db)")
     due_days: int = Field(30, gt=0, description="days a new staff member has to finish their modules")
     renewal_months: int = Field(12, gt=0, description="months a completion lasts before it is due again")
     roles: dict[str, Role] = Field({}, description="staff roles (id: title, modules, periods); none: one role "
                                                    "that takes every module")
     module_versions: dict[str, ModuleVersion] = Field({}, description="modules whose content changed materially "
                                                                       "(default: version 1)")
+
+    @field_validator("gradebook")
+    @classmethod
+    def _postgres_without_password(cls, url: str | None) -> str | None:
+        if url is None:
+            return url
+        if not url.startswith("postgresql+psycopg://"):
+            raise ValueError("a PostgreSQL address starting postgresql+psycopg://, e.g. "
+                             "postgresql+psycopg://grader@127.0.0.1/course")
+        if ":" in url.removeprefix("postgresql+psycopg://").rpartition("@")[0]:
+            raise ValueError("no password here (course.yaml is shared): put it in PGPASSWORD or ~/.pgpass")
+        return url
 
     def role(self, role_id: str) -> Role:
         """The role's settings (any role takes every module when course.yaml lists none)."""

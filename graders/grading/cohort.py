@@ -135,9 +135,10 @@ class Worker:
         self.current: Job | None = None
         self.started = 0.0
         folder = course.build_dir / "grading"
-        self.db = folder / f"worker-{number}.db"
+        self.db = folder / f"worker-{number}.db"  # its own SQLite copy (unused with a shared gradebook)
         plan = folder / f"worker-{number}.json"
-        plan.write_text(json.dumps({"root": str(course.root), "db": str(self.db), "jobs": jobs, "feedback": feedback,
+        db_url = course.gradebook_url if course.shared_gradebook else f"sqlite:///{self.db}"
+        plan.write_text(json.dumps({"root": str(course.root), "db_url": db_url, "jobs": jobs, "feedback": feedback,
                                     "staging": str(folder / f"worker-{number}")}))
         self.log = folder / f"worker-{number}.log"  # nbgrader's and the kernels' messages, for a post-mortem
         with self.log.open("w") as log:
@@ -161,25 +162,30 @@ def grade_cohort(course: Course, feedback: bool = True, jobs: int | None = None,
     todo = submissions(course)
     timeout = timeout or course.settings.autograde_timeout * 5
     outcomes: dict[Job, Outcome] = {}
-    released = released_modules(course)
+    released = released_modules(course)  # also creates the gradebook's tables, once, before any worker writes
     for job in [j for j in todo if j[1] not in released]:
         outcomes[job] = Outcome(*job, graded=False, error=f"module {job[1]!r} is not released (run: course build)")
     folder = course.build_dir / "grading"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     inbox: queue.Queue = queue.Queue()
-    merge_plan: list[tuple[Path, list[Job]]] = []
+    merge_plan: list[tuple[Path, list[Job]]] = []  # SQLite: each worker's copy and what it graded
     workers: set[Worker] = set()
 
+    retired: list[Worker] = []
+
     def start(jobs_: list[Job], gradebook: Path) -> None:
-        number = len(merge_plan) + len(workers)
-        copy_gradebook(gradebook, folder / f"worker-{number}.db")
+        number = len(retired) + len(workers)
+        if not course.shared_gradebook:  # SQLite takes one writer: each worker writes a copy, merged below
+            copy_gradebook(gradebook, folder / f"worker-{number}.db")
         workers.add(Worker(course, number, jobs_, feedback, inbox))
 
     def retire(worker: Worker, reason: str) -> list[Job]:
         """Stop counting on a worker; its unfinished jobs are returned, the running one fails."""
         workers.discard(worker)
-        merge_plan.append((worker.db, sorted(worker.done)))
+        retired.append(worker)
+        if not course.shared_gradebook:
+            merge_plan.append((worker.db, sorted(worker.done)))
         if worker.current:
             outcomes[worker.current] = Outcome(*worker.current, graded=False, error=reason)
         return worker.left()

@@ -2,7 +2,8 @@
 
 A long-lived process that grades a disjoint set of learners with nbgrader's own API,
 into its own copy of the gradebook (SQLite allows one writer; the parent merges the
-copies afterwards). One kernel serves each learner's notebooks in turn (graders/grading/learner_kernel.py).
+copies afterwards), or straight into a PostgreSQL gradebook, which takes many. One kernel
+serves each learner's notebooks in turn (graders/grading/learner_kernel.py).
 For each job it prints one JSON line on stdout: {"start": ...} when it
 begins, then {"done": ...} with the outcome. Everything else (nbgrader's and the kernels'
 chatter) goes to stderr.
@@ -87,7 +88,7 @@ def main(plan_file: str) -> None:
     configured = course.nbgrader_config().Autograde
     steps = worker_preprocessors(configured.sanitize_preprocessors, configured.autograde_preprocessors)
     api = course.nbgrader_api(CourseDirectory__submitted_directory=str(staging_root),
-                              CourseDirectory__db_url=f"sqlite:///{plan['db']}",
+                              CourseDirectory__db_url=plan["db_url"],
                               Autograde__autograde_preprocessors=steps)
     for learner, module in plan["jobs"]:
         send(start=[learner, module])

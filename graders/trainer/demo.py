@@ -14,10 +14,14 @@ import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
+import yaml
+
 from graders.content.authoring import REFLECTION as REFLECTION_ID
 from graders.content.branching import is_shown
 from graders.content.schema import Scenario, key_answers
+from graders.content.yaml_files import read_yaml
 from graders.course.course import Course, copy_sources
+from graders.course.settings import SETTINGS_FILE
 from graders.learner.store import ResponseStore, atomic_write_json
 from graders.trainer import roster
 from graders.trainer.records import StaffMember
@@ -90,11 +94,15 @@ def submit(course: Course, learner: str, module: str, answers: Plan | None, refl
 
 
 def demo_course(course: Course) -> Course:
-    """A fresh course for the demo in `course`'s build/demo/: a copy of its sources, nothing else.
-    Only that folder is replaced; the trainer's own build folder is left as it is."""
+    """A fresh course for the demo in `course`'s build/demo/: a copy of its sources, nothing else, with
+    its own SQLite gradebook. Only that folder is replaced; the trainer's own build folder is left as it is."""
     folder = course.build_dir / DEMO_FOLDER
     shutil.rmtree(folder, ignore_errors=True)
-    return Course(copy_sources(course.root, folder))
+    copy_sources(course.root, folder)
+    settings = read_yaml(folder / SETTINGS_FILE)
+    if settings.pop("gradebook", None):  # the clinic's PostgreSQL gradebook is never the demo's
+        (folder / SETTINGS_FILE).write_text(yaml.safe_dump(settings, sort_keys=False, allow_unicode=True))
+    return Course(folder)
 
 
 def learner_name(number: int) -> tuple[str, str]:

@@ -62,7 +62,7 @@ def completions_from(course: Course, report: Report, people: list[StaffMember]) 
 
 def sync_records(course: Course, store: RecordStore, report: Report | None = None) -> list[Completion]:
     """Append to the training records what the gradebook shows that they do not have yet."""
-    if not (course.build_dir / "gradebook.db").exists():
+    if not course.has_gradebook():
         return []
     return store.add_completions(completions_from(course, report or collect(course), store.staff(include_left=True)))
 
