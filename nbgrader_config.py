@@ -9,6 +9,7 @@ from pathlib import Path
 
 import nbgrader
 
+from graders.course.course import Course
 from graders.course.paths import COURSE_ROOT_ENV
 from graders.course.release import release_data_hook
 from graders.course.settings import load_settings
@@ -62,7 +63,8 @@ c.GenerateAssignment.preprocessors = [
     "nbgrader.preprocessors.ComputeChecksums",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
-c.GenerateAssignment.post_convert_hook = release_data_hook(BUILD / "release", ROOT / "scenarios")
+# The key-free scenario data beside each released notebook, as course.yaml's state has it.
+c.GenerateAssignment.post_convert_hook = release_data_hook(BUILD / "release", Course(ROOT))
 
 # Grading: learner-added code is removed; a lost response file is rebuilt from the notebook's echo.
 c.Autograde.sanitize_preprocessors = [

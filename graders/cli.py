@@ -15,15 +15,51 @@ from graders.course.paths import COURSE_ROOT_ENV, CourseNotFound, course_root, i
 from graders.course.progress import console
 
 
-def open_course(root: Path | None) -> Course:
+def open_course(root: Path | None, build_edition: bool = False) -> Course:
+    """The course in --root (default: found from here); with --jurisdiction, that state's edition
+    of it (made first when `build_edition`)."""
     if root is not None:
         if not is_course_root(root):
             raise click.ClickException(f"{root} is not a course folder (no nbgrader_config.py and scenarios/)")
-        return Course(root.resolve())
-    try:
-        return Course(course_root(Path.cwd()))
-    except CourseNotFound as err:
-        raise click.ClickException(str(err)) from None
+        course = Course(root.resolve())
+    else:
+        try:
+            course = Course(course_root(Path.cwd()))
+        except CourseNotFound as err:
+            raise click.ClickException(str(err)) from None
+    state = click.get_current_context().meta.get("jurisdiction")
+    return course if state is None else open_edition(course, state, build_edition)
+
+
+def open_edition(course: Course, state: str, build_edition: bool) -> Course:
+    from graders.course.editions import edition_root, make_edition
+
+    if state == course.settings.state:
+        return course
+    if build_edition:
+        try:
+            edition, notes = make_edition(course, state)
+        except CourseError as err:
+            raise click.ClickException(str(err)) from None
+        for note in notes:
+            console.print(f"[yellow]note[/]: {note}")
+        console.print(f"The {state} edition: {edition.root} (a course folder of its own)")
+        return edition
+    folder = edition_root(course, state)
+    if not (folder / "course.yaml").exists():
+        raise click.ClickException(f"no {state} edition yet: run `course build --jurisdiction {state}` first")
+    return Course(folder)
+
+
+def remember_jurisdiction(ctx: click.Context, _param, value: str | None) -> None:
+    if value:
+        ctx.meta["jurisdiction"] = value.upper()
+
+
+jurisdiction_option = click.option(
+    "--jurisdiction", metavar="STATE", expose_value=False, callback=remember_jurisdiction, is_eager=True,
+    help="Another state's edition (course.yaml `editions:`, e.g. CA), in build/editions/STATE/.  "
+         "[default: course.yaml's state]")
 
 
 def chosen_modules(course: Course, modules: tuple[str, ...]) -> list[str]:
@@ -66,18 +102,27 @@ def main() -> None:
 @main.command()
 @root_option
 def check(root: Path | None) -> None:
-    """Validate every scenario file and module notebook; print each problem with its file."""
+    """Validate every scenario file, module notebook and jurisdiction file, and each state's edition
+    (course.yaml `editions:`); print each problem with its file, and facts not verified for a year."""
+    from graders.course.editions import edition_problems
     from graders.publish.gate import check as publish_gate
 
     course = open_course(root)
-    problems = course.check_sources() + publish_gate(course.root)
+    state_problems, warnings = edition_problems(course)
+    for warning in warnings:
+        console.print(f"[yellow]warning[/]: {warning}")
+    problems = course.check_sources() + publish_gate(course.root) + state_problems
     if problems:
         raise click.ClickException("the course sources have problems:\n  " + "\n  ".join(problems))
-    console.print(f"[green]OK[/]: {len(course.scenarios())} scenarios in {len(course.modules)} module(s).")
+    editions = "".join(f"; the {state} edition: {len(e.modules)} module(s)"
+                       for state, e in sorted(course.settings.editions.items()))
+    console.print(f"[green]OK[/]: {len(course.scenarios())} scenarios in {len(course.modules)} module(s) "
+                  f"({course.settings.law}){editions}.")
 
 
 @main.command()
 @root_option
+@jurisdiction_option
 @click.option("--module", "modules", multiple=True, help="Only this module (repeatable). Default: all.")
 @click.option("--no-selftest", is_flag=True, help="Skip the key self-test (faster; not for publishing).")
 def build(root: Path | None, modules: tuple[str, ...], no_selftest: bool) -> None:
@@ -85,7 +130,7 @@ def build(root: Path | None, modules: tuple[str, ...], no_selftest: bool) -> Non
     (the key's answers must score full marks, an empty submission zero)."""
     from graders.grading.build import build as run_build
 
-    course = open_course(root)
+    course = open_course(root, build_edition=True)
     try:
         results = run_build(course, chosen_modules(course, modules), selftest=not no_selftest)
     except CourseError as err:
@@ -117,6 +162,7 @@ def print_outcomes(outcomes) -> None:
 
 @main.command()
 @root_option
+@jurisdiction_option
 @click.option("--no-feedback", is_flag=True, help="Autograde and export only.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Grading workers run in parallel.  [default: the machine's cores]")
@@ -153,6 +199,7 @@ def sync_training_records(course: Course) -> int:
 
 @main.command()
 @root_option
+@jurisdiction_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Default: build/handouts (build/handouts-answers with --with-answers).")
 @click.option("--with-answers", is_flag=True, help="Trainer edition: keys, rationales and trainer notes, "
@@ -174,6 +221,7 @@ def handouts(root: Path | None, out: Path | None, with_answers: bool, pdf: bool)
 
 @main.command()
 @root_option
+@jurisdiction_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Default: build/report.")
 def report(root: Path | None, out: Path | None) -> None:
     """Trainers' report from the gradebook: each learner's modules against the mastery threshold,
@@ -193,6 +241,7 @@ def report(root: Path | None, out: Path | None) -> None:
 
 @main.command()
 @root_option
+@jurisdiction_option
 @click.option("--no-pdf", is_flag=True, help="HTML only (PDFs need the system's Chromium).")
 def certificates(root: Path | None, no_pdf: bool) -> None:
     """A one-page completion certificate (HTML, and PDF where Chromium is installed) for every
@@ -239,7 +288,7 @@ def demo(root: Path | None, learners: int) -> None:
     from graders.grading.cohort import grade_cohort
     from graders.publish.handouts import build_handouts
     from graders.trainer.certificates import issue
-    from graders.trainer.demo import demo_course, make_cohort
+    from graders.trainer.demo import EDITION_LEARNERS, demo_course, make_cohort
     from graders.trainer.roster import records
     from graders.trainer.training import report_with_status
 
@@ -257,6 +306,8 @@ def demo(root: Path | None, learners: int) -> None:
     report = report_with_status(course)
     certificates = issue(course)
     index = build_handouts(course)
+    # One other state's edition shows what a jurisdiction changes (each takes half a minute more).
+    editions = [demo_edition(course, state, record) for state in sorted(course.settings.editions)[:1]]
     b = course.build_dir
     console.print(f"""
 [bold]Done in {time.monotonic() - started:.0f} s.[/] The demo has a course of its own, {course.root}
@@ -270,9 +321,32 @@ def demo(root: Path | None, learners: int) -> None:
   Certificates                {len(certificates)} in {b / 'certificates'}
   Training records            {records(course).path}
   Handouts                    {index}""")
+    for state, edition, edition_outcomes, edition_index in editions:
+        console.print(f"  {state} edition ({', '.join(edition.modules)}): the first {EDITION_LEARNERS} learners' "
+                      f"same answers graded by {state} law: {edition.build_dir / 'grades.csv'}; handouts "
+                      f"{edition_index}")
+        outcomes += edition_outcomes
+    if len(course.settings.editions) > len(editions):
+        others = sorted(course.settings.editions)[len(editions):]
+        console.print(f"  Other editions: {', '.join(others)} (course build --jurisdiction {others[0]})")
     if any(not o.graded for o in outcomes):
         raise click.ClickException("some submissions could not be graded (see the table)")
 
+
+
+def demo_edition(course: Course, state: str, record: Path):
+    """Another state's edition in the demo: built, the same answers graded, handouts made."""
+    from graders.course.editions import make_edition
+    from graders.grading.build import build as run_build
+    from graders.grading.cohort import grade_cohort
+    from graders.publish.handouts import build_handouts
+    from graders.trainer.demo import edition_cohort
+
+    edition, _ = make_edition(course, state)
+    print_selftests(run_build(edition))
+    edition_cohort(edition, record)
+    outcomes = grade_cohort(edition)
+    return state, edition, outcomes, build_handouts(edition)
 
 
 workspaces_option = click.option(
@@ -283,6 +357,7 @@ workspaces_option = click.option(
 
 @main.command(context_settings={"ignore_unknown_options": True})
 @root_option
+@jurisdiction_option
 @click.option("--learner", "learner_id", metavar="ID",
               help="A person on the staff roster: their own workspace with the modules their role requires.")
 @workspaces_option
@@ -366,6 +441,7 @@ def learner_plan(course: Course, learner_id: str, modules: tuple[str, ...]):
 
 @main.command()
 @root_option
+@jurisdiction_option
 @workspaces_option
 def collect(root: Path | None, workspaces: Path | None) -> None:
     """Hand in everyone's work from their `course lab --learner` workspaces: each module a person on
@@ -496,6 +572,7 @@ STATUS_STYLE = {"done": "green", "due": "yellow", "overdue": "bold red", "retrai
 
 @main.command()
 @root_option
+@jurisdiction_option
 @click.option("--role", help="Only people of this role.")
 @click.option("--as-of", "today", metavar="YYYY-MM-DD", callback=iso_day, help="The day to judge by.  [default: today]")
 @click.option("--only", "only", multiple=True, type=click.Choice(list(STATUS_STYLE)),

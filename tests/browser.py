@@ -300,10 +300,24 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     width, height = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
     if height <= SCREENSHOT_PART:
-        page.screenshot(path=str(path), full_page=True)
+        shoot(page, path=str(path), full_page=True)
         return path
     for number, top in enumerate(range(0, height, SCREENSHOT_PART), start=1):
         part = path if number == 1 else ARTIFACTS / f"{name}-{number}.png"
-        page.screenshot(path=str(part), full_page=True,
-                        clip={"x": 0, "y": top, "width": width, "height": min(SCREENSHOT_PART, height - top)})
+        shoot(page, path=str(part), full_page=True,
+              clip={"x": 0, "y": top, "width": width, "height": min(SCREENSHOT_PART, height - top)})
     return path
+
+
+def shoot(page, **options) -> None:
+    """page.screenshot, tried once more when a loaded machine's Chromium could not paint it in time
+    ("Unable to capture screenshot"): the picture is for people, the page's state is checked apart."""
+    from playwright.sync_api import Error
+
+    try:
+        page.screenshot(**options)
+    except Error as err:
+        if "Unable to capture screenshot" not in str(err):
+            raise
+        page.wait_for_timeout(2000)
+        page.screenshot(**options)

@@ -12,7 +12,8 @@ from graders.course.course import copy_sources
 
 ROOT = Path(__file__).resolve().parents[1]
 # The review line a module written for a test carries (the real ones come from course.yaml).
-REVIEW_LINE = "Checked against the course's fact sheet on November 25, 2026. Not yet reviewed by counsel."
+REVIEW_LINE = ("Checked against the course's fact sheet on November 25, 2026 (federal and Nevada law). "
+               "Not yet reviewed by counsel.")
 # nbgrader runs the `alembic` executable from PATH when it creates a gradebook.
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
 

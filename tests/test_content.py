@@ -20,7 +20,7 @@ from graders.content.scenarios import load_concepts, scenario_files
 from graders.content.schema import Scenario
 from graders.course.course import Course
 from graders.course.preprocessors import with_review_line
-from graders.course.settings import Settings
+from graders.course.settings import CounselReview, Settings
 from graders.publish.gate import client_handouts, staff_handouts
 from tests.conftest import REVIEW_LINE, ROOT
 
@@ -107,12 +107,12 @@ def test_module_says_training_not_advice_and_how_its_law_was_checked(module: str
 
 def test_review_line_says_what_the_check_was_until_counsel_reviews() -> None:
     unreviewed = COURSE.settings.model_copy(update={"legal_review_date": "2026-11-25", "counsel_review": None})
-    assert unreviewed.review_line() == ("Checked against the course's fact sheet on November 25, 2026. "
-                                        "Not yet reviewed by counsel.")
-    reviewed = Settings.model_validate({**COURSE.settings.model_dump(), "counsel_review": {
-        "reviewer": "R. Counsel, Example Health Law (fictional)", "date": "2027-01-15"}})
+    assert unreviewed.review_line() == ("Checked against the course's fact sheet on November 25, 2026 "
+                                        "(federal and Nevada law). Not yet reviewed by counsel.")
+    reviewed = COURSE.settings.model_copy(update={"counsel_review": CounselReview(
+        reviewer="R. Counsel, Example Health Law (fictional)", date="2027-01-15")})
     assert reviewed.review_line() == ("Legal content reviewed by counsel (R. Counsel, Example Health Law "
-                                      "(fictional)) on January 15, 2027.")
+                                      "(fictional)) on January 15, 2027 (federal and Nevada law).")
     nb = with_review_line(nbformat.read(COURSE.source_notebook(MODULES[0]), as_version=4), reviewed.review_line())
     header = nb.cells[0].source
     assert reviewed.review_line() in header.splitlines() and "Not yet reviewed by counsel" not in header

@@ -269,7 +269,8 @@ def test_handouts_show_no_code(graded: dict) -> None:
 
 def test_release_and_handout_show_the_counsel_review_course_yaml_records(graded: dict) -> None:
     course = graded["course"]
-    line = "Legal content reviewed by counsel (R. Counsel, Example Health Law (fictional)) on January 15, 2027."
+    line = ("Legal content reviewed by counsel (R. Counsel, Example Health Law (fictional)) on January 15, 2027 "
+            "(federal and Nevada law).")
     assert course.settings.review_line() == line
     released = nbformat.read(course.step_dir("release") / MODULE / f"{MODULE}.ipynb", as_version=4)
     header = released.cells[0].source

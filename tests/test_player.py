@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +30,7 @@ from graders.learner.player import (
 )
 from graders.learner.store import ECHO_MIME, MAX_REFLECTION, read_answers, read_response
 from graders.learner.widgets import ChoiceGroup, FinishPanel, ProgressLine, ReflectionBox
+from tests.conftest import ROOT
 
 SCENARIO = "tiny-case"
 MODULE = "tiny-module"
@@ -166,6 +168,7 @@ def course(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "course"
     (root / "scenarios").mkdir(parents=True)
     (root / "nbgrader_config.py").write_text("", encoding="utf-8")
+    shutil.copy(ROOT / "course.yaml", root / "course.yaml")  # a grading run reads the course's state from it
     (root / "scenarios" / f"{SCENARIO}.yaml").write_text(SCENARIO_YAML, encoding="utf-8")
     (root / "scenarios" / f"{PRACTICE}.yaml").write_text(PRACTICE_YAML, encoding="utf-8")
     monkeypatch.setenv("COURSE_ROOT", str(root))

@@ -21,6 +21,7 @@ import re
 
 _PARENS = r"(?:\([A-Za-z0-9]+\))*"
 _RANGE = rf"(?:-{_PARENS}[\d.]*{_PARENS})?"  # "(1)-(2)" or "2.61-2.67"
+_SECTION = rf"\d+(?:\.\d+)?{_PARENS}"  # "43.92(b)", "11166(a)", "491.0147(2)"
 PATTERNS: dict[str, str] = {
     "nevada statute": rf"NRS \d+[A-Z]?\.\d+{_PARENS}{_RANGE}",
     "nevada regulation": rf"NAC \d+[A-Z]?\.\d+{_PARENS}",
@@ -28,6 +29,10 @@ PATTERNS: dict[str, str] = {
     "federal regulation": rf"\d+ CFR (?:Part \d+|\d+\.\d+{_PARENS}{_RANGE})(?: et seq\.)?",
     "federal register": r"\d+ FR \d+ \((?:[A-Z][a-z]{2}\.? \d{1,2}, )?\d{4}\)",
     "nevada session law": r"[SA]B \d+ \(Nevada \d{4}\), Statutes of Nevada \d{4}, ch\. \d+",
+    "california statute": rf"Cal\. (?:Civ\.|Penal|Evid\.|Welf\. & Inst\.|Bus\. & Prof\.) Code {_SECTION}",
+    "texas statute": rf"Tex\. (?:Health & Safety|Fam\.|Occ\.) Code {_SECTION}",
+    "florida statute": rf"Fla\. Stat\. {_SECTION}",
+    "state session law": r"(?:SB|AB|HB) \d+ \((?:California|Texas|Florida) \d{4}\)",
     "nevada constitution": r"Nev\. Const\. art\. \d+, § \d+[A-Z]?",
     "ethics code": rf"(?:NASW Code of Ethics|APA Ethics Code|ACA Code of Ethics|AAMFT Code of Ethics) "
                    rf"[A-Z]?\d*\.?\d+(?:\.[a-z])?{_PARENS}{_RANGE}",
@@ -42,13 +47,35 @@ _WHOLE = {name: re.compile(rf"^{p}$") for name, p in PATTERNS.items()}
 _MENTION = re.compile(
     r"NRS \d+[A-Z]?\.\d+|NAC \d+[A-Z]?\.\d+|\d+ U\.S\.C\. (?:§ )?\d+|\d+ CFR (?:Part )?\d+|Nev\. Const\.|"
     r"(?:NASW Code of Ethics|APA Ethics Code|ACA Code of Ethics|AAMFT Code of Ethics) [A-Z]?\.?\d|"
-    r"\b[A-Z][a-z]+ v\. [A-Z]|\(SMA\) [\d-]+|USCIS Form I-\d+"
+    r"\b[A-Z][a-z]+ v\. [A-Z]|\(SMA\) [\d-]+|USCIS Form I-\d+|"
+    r"(?:Cal|Tex)\. [A-Z][\w.& ]* Code \d|Fla\. Stat\. \d"
 )
+# The forms that are one state's own law, by the state's two-letter code (cases are left out: a
+# court's opinion, like Tarasoff's, is taught as background in every state's edition).
+STATE_OF_FORM = {"nevada statute": "NV", "nevada regulation": "NV", "nevada session law": "NV",
+                 "nevada constitution": "NV", "california statute": "CA", "texas statute": "TX",
+                 "florida statute": "FL"}
+_STATE_LAW_IN_TEXT = {"NV": r"\bNRS \d|\bNAC \d|Nev\. Const\.|Statutes of Nevada",
+                      "CA": r"\bCal\. [A-Z][\w.& ]* Code \d", "TX": r"\bTex\. [A-Z][\w.& ]* Code \d",
+                      "FL": r"\bFla\. Stat\. \d"}
 
 
 def citation_form(cite: str) -> str | None:
     """The name of the form `cite` follows ('nevada statute', 'case', ...), or None."""
     return next((name for name, pattern in _WHOLE.items() if pattern.match(cite)), None)
+
+
+def state_of(cite: str) -> str | None:
+    """The state whose own law `cite` is ('NV', 'CA', ...), or None (federal law, codes, cases)."""
+    form = citation_form(cite)
+    if form == "state session law":
+        return {"California": "CA", "Texas": "TX", "Florida": "FL"}[re.search(r"\((\w+) ", cite)[1]]
+    return STATE_OF_FORM.get(form or "")
+
+
+def state_law_named(text: str) -> set[str]:
+    """The states whose statutes or rules `text` cites ({'NV'} for 'see NRS 629.550')."""
+    return {state for state, pattern in _STATE_LAW_IN_TEXT.items() if re.search(pattern, text)}
 
 
 def mentions_a_source(text: str) -> bool:

@@ -74,8 +74,9 @@ def scenario_files(scenarios_dir: Path) -> list[Path]:
     return sorted(p for p in scenarios_dir.glob("*.yaml") if p.name not in (CONCEPTS_FILE, CAST_FILE))
 
 
-def load_all(scenarios_dir: Path) -> dict[str, Scenario]:
-    """Every scenario in the folder, validated; all problems are reported together."""
+def load_all(scenarios_dir: Path, state: str | None = None) -> dict[str, Scenario]:
+    """Every scenario in the folder, validated, as `state`'s edition has it (default: as written);
+    all problems are reported together."""
     concepts = load_concepts(scenarios_dir)
     found: dict[str, Scenario] = {}
     problems: list[str] = []
@@ -91,17 +92,18 @@ def load_all(scenarios_dir: Path) -> dict[str, Scenario]:
                 f"{path}: field 'concepts': {unknown} not in {scenarios_dir / CONCEPTS_FILE}; "
                 "expected one of its tags"
             )
-        found[scenario.id] = scenario
+        found[scenario.id] = scenario.for_state(state)
     if problems:
         raise ScenarioError("\n".join(problems))
     return found
 
 
-def load_one(scenarios_dir: Path, scenario_id: str) -> Scenario:
+def load_one(scenarios_dir: Path, scenario_id: str, state: str | None = None) -> Scenario:
+    """One scenario, as `state`'s edition has it (default: as written)."""
     path = scenarios_dir / f"{scenario_id}.yaml"
     if not path.exists():
         raise ScenarioError(f"no scenario {scenario_id!r}: expected a file {path}")
-    return parse_once(path)
+    return parse_once(path).for_state(state)
 
 
 def parse_once(path: Path) -> Scenario:

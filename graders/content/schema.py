@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from graders.content.citations import FORMAT_HELP, citation_form
+from graders.content.citations import FORMAT_HELP, citation_form, state_of
 
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
@@ -45,10 +45,7 @@ class Step(Strict):
     @field_validator("citations")
     @classmethod
     def _citations_name_a_section(cls, value: list[str]) -> list[str]:
-        for cite in value:
-            if citation_form(cite) is None:
-                raise ValueError(f"citation {cite!r} does not follow the course's citation format: {FORMAT_HELP}")
-        return value
+        return _check_citations(value)
 
     @model_validator(mode="after")
     def _has_a_key(self) -> Step:
@@ -67,6 +64,44 @@ class Step(Strict):
         return frozenset(o.id for o in self.options if o.correct)
 
 
+def _check_citations(value: list[str]) -> list[str]:
+    for cite in value:
+        if citation_form(cite) is None:
+            raise ValueError(f"citation {cite!r} does not follow the course's citation format: {FORMAT_HELP}")
+    return value
+
+
+class OptionForState(Strict):
+    """What one option says or is under another state's law (only what differs)."""
+
+    text: str | None = Field(default=None, min_length=1)
+    correct: bool | None = None
+    rationale: str | None = Field(default=None, min_length=1)
+
+
+class StepForState(Strict):
+    """One step under another state's law: the same options (ids), with what differs there."""
+
+    prompt: str | None = Field(default=None, min_length=1)
+    citations: list[str] | None = Field(default=None, min_length=1)
+    trainer_note: str | None = None
+    teaching_point: str | None = None
+    options: dict[str, OptionForState] = {}
+
+    @field_validator("citations")
+    @classmethod
+    def _citations_name_a_section(cls, value: list[str] | None) -> list[str] | None:
+        return value and _check_citations(value)
+
+
+class ScenarioForState(Strict):
+    """The scenario in another state's edition: only the story and the steps whose law differs."""
+
+    title: str | None = Field(default=None, min_length=1)
+    story: str | None = Field(default=None, min_length=1)
+    steps: dict[str, StepForState] = {}
+
+
 class Scenario(Strict):
     id: str = Field(pattern=SLUG)
     title: str = Field(min_length=1)
@@ -76,6 +111,8 @@ class Scenario(Strict):
     story: str = Field(min_length=1)
     practice: bool = Field(default=False, description="Ungraded: the learner sees feedback at once")
     steps: list[Step] = Field(min_length=1)
+    by_state: dict[str, ScenarioForState] = Field(
+        default={}, description="the scenario under another state's law (two-letter code: what differs there)")
 
     @field_validator("jurisdiction", mode="before")
     @classmethod
@@ -126,6 +163,56 @@ class Scenario(Strict):
             if not self.practice and step.points is None:
                 raise ValueError(f"step {step.id!r} needs 'points' (or mark the scenario 'practice: true')")
         return self
+
+    @model_validator(mode="after")
+    def _states_name_real_steps(self) -> Scenario:
+        for state, variant in self.by_state.items():
+            if not re.fullmatch(r"[A-Z]{2}", state) or state in ("US", self.base_state):
+                raise ValueError(f"by_state: {state!r} must be another state's two-letter code "
+                                 f"(this scenario is written for {self.base_state})")
+            for step_id, step in variant.steps.items():
+                options = {o.id for o in self.step(step_id).options} if self.has_step(step_id) else None
+                if options is None:
+                    raise ValueError(f"by_state.{state}.steps: no step {step_id!r} in this scenario")
+                if unknown := sorted(set(step.options) - options):
+                    raise ValueError(f"by_state.{state}.steps.{step_id}.options: no option {unknown} in that step")
+            self.for_state(state)  # the state's edition must itself be a valid scenario (a key per step)
+        return self
+
+    @property
+    def base_state(self) -> str | None:
+        """The state whose law the main text is written for ('NV'), or None for federal law only."""
+        return next((j for j in self.jurisdiction if j != "US"), None)
+
+    def has_step(self, step_id: str) -> bool:
+        return any(s.id == step_id for s in self.steps)
+
+    def for_state(self, state: str | None) -> Scenario:
+        """This scenario in `state`'s edition: its own entries where the law differs, the rest shared."""
+        if state is None or state == self.base_state or self.base_state is None:
+            return self
+        data = self.model_dump(exclude={"by_state"})
+        data["jurisdiction"] = [j if j == "US" else state for j in self.jurisdiction]
+        variant = self.by_state.get(state)
+        if variant:
+            data |= variant.model_dump(include={"title", "story"}, exclude_none=True)
+            for step in data["steps"]:
+                changes = variant.steps.get(step["id"])
+                if not changes:
+                    continue
+                step |= changes.model_dump(exclude={"options"}, exclude_none=True)
+                for option in step["options"]:
+                    option |= changes.options.get(option["id"], OptionForState()).model_dump(exclude_none=True)
+        try:
+            return Scenario.model_validate(data)
+        except ValueError as err:
+            raise ValueError(f"by_state.{state}: {err}") from None
+
+    def steps_needing(self, state: str) -> list[Step]:
+        """The steps that cite this scenario's own state's law and have no entry for `state`."""
+        variant = self.by_state.get(state, ScenarioForState())
+        return [s for s in self.steps if any(state_of(c) == self.base_state for c in s.citations)
+                and s.id not in variant.steps]
 
     def step(self, step_id: str) -> Step:
         for step in self.steps:

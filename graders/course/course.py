@@ -22,8 +22,8 @@ PLAY_CALL = re.compile(r'^\s*play\("([^"]+)"\)\s*$', re.M)
 GRADE_CALL = re.compile(r'grade\("([^"]+)",\s*"([^"]+)"\)')
 
 
-SOURCE_FILES = ("curriculum", "client-handouts", "staff-handouts", "scenarios", "branding", "course.yaml",
-                "nbgrader_config.py")
+SOURCE_FILES = ("curriculum", "client-handouts", "staff-handouts", "scenarios", "jurisdictions", "branding",
+                "course.yaml", "nbgrader_config.py")
 
 
 def copy_sources(root: Path, dest: Path) -> Path:
@@ -88,7 +88,8 @@ class Course:
         return self.curriculum_dir / module / f"{module}.ipynb"
 
     def scenarios(self) -> dict[str, Scenario]:
-        return load_all(self.scenarios_dir)
+        """Every scenario, as this course's state has it (course.yaml `jurisdiction`)."""
+        return load_all(self.scenarios_dir, self.settings.state)
 
     def module_scenarios(self, module: str) -> list[Scenario]:
         """The module's graded scenarios (practice ones are never graded or reported)."""

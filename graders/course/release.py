@@ -7,17 +7,17 @@ from pathlib import Path
 from typing import Any
 
 from graders.content.release_data import write_release_data
-from graders.content.scenarios import load_all
 from graders.course.course import Course, CourseError
 from graders.course.progress import progress_bar
 
 
-def release_data_hook(release_root: Path, scenarios_dir: Path) -> Any:
-    """A post_convert_hook for GenerateAssignment writing the module's key-free scenario data."""
+def release_data_hook(release_root: Path, course: Course) -> Any:
+    """A post_convert_hook for GenerateAssignment writing the module's key-free scenario data
+    (as the course's state has it)."""
 
     def hook(assignment: str, student: str, notebooks: list[str]) -> None:
         modules = {Path(n).parent.name for n in notebooks}
-        scenarios = load_all(scenarios_dir)
+        scenarios = course.scenarios()
         for module in modules:
             folder = release_root / module
             if folder.is_dir():
@@ -37,7 +37,7 @@ def scratch_api(course: Course, scratch: Path):  # -> nbgrader.apps.NbGraderAPI
         CourseDirectory__autograded_directory="autograded",
         CourseDirectory__feedback_directory="feedback",
         CourseDirectory__db_url=f"sqlite:///{scratch / 'gradebook.db'}",
-        GenerateAssignment__post_convert_hook=release_data_hook(scratch / "release", course.scenarios_dir),
+        GenerateAssignment__post_convert_hook=release_data_hook(scratch / "release", course),
     )
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
+from graders.content.jurisdictions import JurisdictionError, jurisdiction_path, load_jurisdiction
 from graders.content.yaml_files import read_yaml
 
 SETTINGS_FILE = "course.yaml"
@@ -50,11 +52,21 @@ class ModuleVersion(BaseModel):
     change: str = Field("", description="what changed, in a few words (shown to trainers)")
 
 
+class Edition(BaseModel):
+    """Another state's edition of the course: the same cases under that state's law."""
+
+    model_config = ConfigDict(extra="forbid")
+    modules: list[str] = Field(min_length=1, description="the modules written for that state so far")
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     course_id: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
     title: str
-    jurisdiction: list[str] = ["US", "NV"]
+    jurisdiction: list[str] = Field(["US", "NV"], description="'US' plus the state whose law the course teaches "
+                                                            "(its facts: jurisdictions/<STATE>.yaml)")
+    editions: dict[str, Edition] = Field({}, description="other states' editions (`course build --jurisdiction "
+                                                         "CA`), each with its modules")
     clinic: Clinic
     autograde_timeout: int = Field(60, gt=0, description="seconds one notebook cell may run when graded")
     mastery: float = Field(0.8, gt=0, le=1, description="share of a module's points needed to pass")
@@ -87,6 +99,26 @@ class Settings(BaseModel):
             raise ValueError("no password here (course.yaml is shared): put it in PGPASSWORD or ~/.pgpass")
         return url
 
+    @field_validator("jurisdiction")
+    @classmethod
+    def _one_state(cls, value: list[str]) -> list[str]:
+        states = [j for j in value if j != "US"]
+        if len(states) > 1 or not all(re.fullmatch(r"[A-Z]{2}", j) for j in value):
+            raise ValueError(f"'US' and at most one two-letter state code, e.g. [US, NV]; got {value}")
+        return value
+
+    @field_validator("editions")
+    @classmethod
+    def _state_codes(cls, value: dict[str, Edition]) -> dict[str, Edition]:
+        if bad := [k for k in value if not re.fullmatch(r"[A-Z]{2}", k) or k == "US"]:
+            raise ValueError(f"editions are named by a state's two-letter code (e.g. CA), got {bad}")
+        return value
+
+    @property
+    def state(self) -> str | None:
+        """The state whose law this course teaches ('NV'), or None for federal law only."""
+        return next((j for j in self.jurisdiction if j != "US"), None)
+
     def role(self, role_id: str) -> Role:
         """The role's settings (any role takes every module when course.yaml lists none)."""
         if not self.roles:
@@ -96,11 +128,18 @@ class Settings(BaseModel):
     def module_version(self, module: str) -> ModuleVersion:
         return self.module_versions.get(module) or ModuleVersion(version=1, since="0001-01-01")
 
+    _state_name: str | None = PrivateAttr(None)  # from jurisdictions/<STATE>.yaml, when it is there
+
+    @property
+    def law(self) -> str:
+        """Whose law the course teaches, in words: 'federal and Nevada law'."""
+        return f"federal and {self._state_name or self.state} law" if self.state else "federal law"
+
     def review_line(self) -> str:
         """What every module, handout and certificate says about how its legal content was checked."""
         if review := self.counsel_review:
-            return f"Legal content reviewed by counsel ({review.reviewer}) on {long_date(review.date)}."
-        return (f"Checked against the course's fact sheet on {long_date(self.legal_review_date)}. "
+            return f"Legal content reviewed by counsel ({review.reviewer}) on {long_date(review.date)} ({self.law})."
+        return (f"Checked against the course's fact sheet on {long_date(self.legal_review_date)} ({self.law}). "
                 "Not yet reviewed by counsel.")
 
 
@@ -125,7 +164,13 @@ def load_settings(root: Path) -> Settings:
 def _settings_unchanged(path: Path, mtime_ns: int) -> Settings:
     """Settings parsed once per version of the file (grade() asks on every step)."""
     try:
-        return Settings.model_validate(read_yaml(path))
+        settings = Settings.model_validate(read_yaml(path))
     except ValidationError as err:
         problems = [f"{path}: field '{'.'.join(map(str, e['loc']))}': {e['msg']}" for e in err.errors()]
         raise SystemExit("\n".join(problems)) from None
+    if settings.state and jurisdiction_path(path.parent, settings.state).exists():
+        try:
+            settings._state_name = load_jurisdiction(path.parent, settings.state).name
+        except JurisdictionError:  # `course check` names the problem; the review line then gives the code
+            pass
+    return settings

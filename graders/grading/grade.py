@@ -97,7 +97,7 @@ def grade(scenario_id: str, step_id: str, folder: Path | None = None) -> float:
         raise NotGrading("grade() works only while nbgrader grades a submission; your answers are saved "
                          "and your trainer grades them")
     root = trainer_course_root()
-    scenario = load_one(root / "scenarios", scenario_id)
+    scenario = load_one(root / "scenarios", scenario_id, load_settings(root).state)
     step = scenario.step(step_id)
     number = next(n for n, s in enumerate(scenario.steps, start=1) if s.id == step.id)
     store = ResponseStore(folder or Path.cwd(), scenario.module, read_only=True)

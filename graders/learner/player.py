@@ -48,8 +48,10 @@ def learner_views(folder: Path) -> dict[str, dict]:
     if released is None and grading_run():
         from graders.content.scenarios import load_all
         from graders.course.paths import trainer_course_root
+        from graders.course.settings import load_settings
 
-        return {s.id: s.learner_view() for s in load_all(trainer_course_root() / "scenarios").values()}
+        root = trainer_course_root()
+        return {s.id: s.learner_view() for s in load_all(root / "scenarios", load_settings(root).state).values()}
     if released is None:
         raise ReleaseDataMissing(f"This module's questions are missing ({RELEASE_DATA} is not beside it). "
                                  "Ask your trainer for a fresh copy of the module.")

@@ -143,3 +143,21 @@ def make_cohort(course: Course, size: int = COHORT_SIZE, modules: list[str] | No
 
 def load_plan(record: Path) -> dict:
     return json.loads(record.read_text(encoding="utf-8"))
+
+
+EDITION_LEARNERS = 4  # key, blank, partial and wrong answers: enough to show what each state's law changes
+
+
+def edition_cohort(edition: Course, record: Path) -> Path:
+    """The first demo learners' answers, exactly as given in the base edition, handed in to another
+    state's edition (only its modules): the same clicks, graded by that state's law."""
+    plan = {learner: {m: a for m, a in modules.items() if m in edition.modules}
+            for learner, modules in list(load_plan(record).items())[:EDITION_LEARNERS]}
+    enrol(edition, list(plan))
+    for learner, modules in plan.items():
+        for module, answers in modules.items():
+            submit(edition, learner, module, answers, None)
+    copy = edition.build_dir / "cohort.json"
+    atomic_write_json(copy, plan)
+    return copy
+
