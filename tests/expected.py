@@ -21,6 +21,19 @@ def load(scenarios_dir: Path, scenario_id: str) -> dict:
     return yaml.safe_load((scenarios_dir / f"{scenario_id}.yaml").read_text())
 
 
+def in_state(scenario: dict, state: str) -> dict:
+    """The scenario as `state`'s edition keys it: each option's `correct` from the state's
+    `by_state` entry where it gives one (only the key matters for scoring)."""
+    changes = scenario.get("by_state", {}).get(state, {}).get("steps", {})
+    steps = []
+    for step in scenario["steps"]:
+        given = changes.get(step["id"], {}).get("options", {})
+        options = [o | {"correct": given.get(o["id"], {}).get("correct", o.get("correct", False))}
+                   for o in step["options"]]
+        steps.append(step | {"options": options})
+    return scenario | {"steps": steps}
+
+
 def key_of(step: dict) -> set[str]:
     return {o["id"] for o in step["options"] if o.get("correct")}
 

@@ -1,8 +1,8 @@
 """Jurisdiction as a setting: the duty-to-protect module in Nevada's, California's, Texas's and
 Florida's editions, built, self-tested, graded with nbgrader and published for real.
 
-The scores each edition should give are computed here from the scenario YAML itself (the rules of
-the README's scoring section, applied to each state's key), not by the course's scoring code.
+The scores each edition should give are computed from the scenario YAML itself, by the test's own
+scorer (tests/expected.py, the README's rules applied to each state's key), not by the course's.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from graders.grading.cohort import grade_cohort
 from graders.publish.handouts import build_handouts
 from graders.trainer.demo import submit
 from tests.conftest import ROOT, copy_course
+from tests.expected import expected_step, in_state, key_of
 
 MODULE = "duty-to-protect"
 STATES = ["NV", "CA", "TX", "FL"]
@@ -41,31 +42,13 @@ def raw_scenarios(root: Path) -> dict[str, dict]:
 
 def state_key(raw: dict, state: str, step: dict) -> set[str]:
     """The options keyed for `step` in `state`, read straight from the YAML."""
-    changes = raw.get("by_state", {}).get(state, {}).get("steps", {}).get(step["id"], {}).get("options", {})
-    return {o["id"] for o in step["options"] if changes.get(o["id"], {}).get("correct", o.get("correct", False))}
-
-
-def shown(step: dict, answers: dict[str, list[str]]) -> bool:
-    return all(set(answers.get(parent, [])) & set(options) for parent, options in (step.get("show_if") or {}).items())
+    return key_of(next(s for s in in_state(raw, state)["steps"] if s["id"] == step["id"]))
 
 
 def expected_points(raw: dict, state: str, answers: dict[str, list[str]]) -> dict[str, float]:
-    """step -> points in `state` for these answers (README: single all or nothing; multiple
-    right minus wrong over the keyed count, never below 0; a step hidden by the answers scores full
-    when the state's own key path hides it too)."""
-    key_path = {s["id"]: sorted(state_key(raw, state, s)) for s in raw["steps"]}
-    points = {}
-    for step in raw["steps"]:
-        key = state_key(raw, state, step)
-        if not shown(step, answers):
-            points[step["id"]] = step["points"] if not shown(step, key_path) else 0.0
-            continue
-        picked = set(answers.get(step["id"], []))
-        if step.get("kind", "single") == "single":
-            points[step["id"]] = step["points"] if picked == key else 0.0
-        else:
-            points[step["id"]] = round(step["points"] * max(0, len(picked & key) - len(picked - key)) / len(key), 2)
-    return points
+    """step -> points in `state` for these answers, by the README's rules (tests/expected.py)."""
+    scenario = in_state(raw, state)
+    return {step["id"]: expected_step(scenario, step, answers) for step in scenario["steps"]}
 
 
 def key_answers_of(raw: dict, state: str) -> dict[str, list[str]]:
@@ -130,8 +113,8 @@ def test_each_edition_scores_the_same_answers_as_its_own_law_says(editions: dict
                 for step, points in expected_points(raw, state, answers).items()}
     for state, course in editions.items():
         graded = graded_points(course)
-        for (in_state, learner, sid, step), points in expected.items():
-            if in_state == state:
+        for (edition, learner, sid, step), points in expected.items():
+            if edition == state:
                 assert graded[(learner, sid, step)] == pytest.approx(points), (state, learner, sid, step)
     full = sum(v for (st, learner, *_), v in expected.items() if st == "NV" and learner == "key-nv")
     for state in STATES:  # each state's own key scores full marks in its own edition
