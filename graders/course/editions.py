@@ -18,12 +18,13 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from graders.content.citations import mentions_a_source, state_law_named
+from graders.content.citations import mentions_a_source, state_law_named, state_of
 from graders.content.jurisdictions import Jurisdiction, JurisdictionError, available, load_jurisdiction
 from graders.content.scenarios import CAST_FILE, CONCEPTS_FILE, ScenarioError, load_all
 from graders.content.schema import Scenario
 from graders.content.yaml_files import read_yaml
 from graders.course.course import SOURCE_FILES, Course, CourseError
+from graders.course.paths import RESPONSES_DIR
 from graders.course.settings import SETTINGS_FILE
 
 EDITIONS_DIR = "editions"
@@ -90,7 +91,7 @@ class EditionCheck:
             if scenario.base_state in (None, self.state):
                 continue
             for step in scenario.steps_needing(self.state):
-                cites = ", ".join(c for c in step.citations if state_law_named(c) or "NRS" in c)
+                cites = ", ".join(c for c in step.citations if state_of(c) == scenario.base_state)
                 self.problems.append(f"{path}: step '{step.id}' cites {scenario.base_state} law ({cites}) and has no "
                                      f"entry for jurisdiction {self.state} (by_state.{self.state}.steps.{step.id})")
             for where, text, taught in taught_texts(scenario.for_state(self.state)):
@@ -175,10 +176,12 @@ def make_edition(course: Course, state: str) -> tuple[Course, list[str]]:
     folder.mkdir(parents=True, exist_ok=True)
     for name in SOURCE_FILES:  # sources replaced, the edition's own build/ (submissions, gradebook) kept
         target = folder / name
-        shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
+        if target.is_dir():
+            shutil.rmtree(target)
+        target.unlink(missing_ok=True)
         source = course.root / name
         if source.is_dir():
-            shutil.copytree(source, target, ignore=shutil.ignore_patterns("responses", ".ipynb_checkpoints"))
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns(RESPONSES_DIR, ".ipynb_checkpoints"))
         elif source.exists():
             shutil.copy(source, target)
     edition = Course(folder)
