@@ -171,10 +171,9 @@ class Scenario(Strict):
                 raise ValueError(f"by_state: {state!r} must be another state's two-letter code "
                                  f"(this scenario is written for {self.base_state})")
             for step_id, step in variant.steps.items():
-                options = {o.id for o in self.step(step_id).options} if self.has_step(step_id) else None
-                if options is None:
+                if not self.has_step(step_id):
                     raise ValueError(f"by_state.{state}.steps: no step {step_id!r} in this scenario")
-                if unknown := sorted(set(step.options) - options):
+                if unknown := sorted(set(step.options) - {o.id for o in self.step(step_id).options}):
                     raise ValueError(f"by_state.{state}.steps.{step_id}.options: no option {unknown} in that step")
             self.for_state(state)  # the state's edition must itself be a valid scenario (a key per step)
         return self

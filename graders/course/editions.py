@@ -23,8 +23,7 @@ from graders.content.jurisdictions import Jurisdiction, JurisdictionError, avail
 from graders.content.scenarios import CAST_FILE, CONCEPTS_FILE, ScenarioError, load_all
 from graders.content.schema import Scenario
 from graders.content.yaml_files import read_yaml
-from graders.course.course import SOURCE_FILES, Course, CourseError
-from graders.course.paths import RESPONSES_DIR
+from graders.course.course import SOURCE_FILES, Course, CourseError, copy_sources
 from graders.course.settings import SETTINGS_FILE
 
 EDITIONS_DIR = "editions"
@@ -179,11 +178,7 @@ def make_edition(course: Course, state: str) -> tuple[Course, list[str]]:
         if target.is_dir():
             shutil.rmtree(target)
         target.unlink(missing_ok=True)
-        source = course.root / name
-        if source.is_dir():
-            shutil.copytree(source, target, ignore=shutil.ignore_patterns(RESPONSES_DIR, ".ipynb_checkpoints"))
-        elif source.exists():
-            shutil.copy(source, target)
+    copy_sources(course.root, folder)
     edition = Course(folder)
     for module_dir in edition.curriculum_dir.iterdir():
         if module_dir.is_dir() and module_dir.name not in modules:
