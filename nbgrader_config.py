@@ -34,6 +34,10 @@ c.CourseDirectory.feedback_directory = "build/feedback"
 # SQLite in build/ unless course.yaml names a PostgreSQL gradebook (never both: nothing falls back).
 c.CourseDirectory.db_url = settings.gradebook or f"sqlite:///{BUILD / 'gradebook.db'}"
 c.Exchange.root = str(BUILD / "exchange")
+if settings.hub:  # on JupyterHub: the hub's exchange, with each submission private (graders.course.exchange)
+    c.Exchange.root = settings.hub.exchange
+    c.Exchange.path_includes_course = True
+    c.ExchangeFactory.release_assignment = "graders.course.exchange.PrivateReleaseAssignment"
 
 # A scenario cell does no real work: a minute is generous, and a stuck cell cannot hold up a cohort.
 c.ExecutePreprocessor.timeout = settings.autograde_timeout

@@ -426,17 +426,12 @@ def lab(root: Path | None, learner_id: str | None, workspaces: Path | None, modu
 
 def learner_plan(course: Course, learner_id: str, modules: tuple[str, ...]):
     """(person, the modules to hand out, module: the due line for their start page)."""
-    from graders.course.settings import long_date
-    from graders.trainer.roster import find, records
-    from graders.trainer.training import DONE, OVERDUE, RETRAIN, staff_status
+    from graders.trainer.roster import find
+    from graders.trainer.training import due_lines
 
     person = find(course, learner_id)
-    required = course.required_modules(person.role)
-    chosen = chosen_modules(course, modules) if modules else required
-    words = {OVERDUE: "Overdue: it was due by", RETRAIN: "The module has changed: take it again by"}
-    due = {r.module: f"{words.get(r.status, 'Due by')} {long_date(r.due.isoformat())}."
-           for r in staff_status(course, records(course)) if r.person.id == person.id and r.status != DONE}
-    return person, chosen, due
+    chosen = chosen_modules(course, modules) if modules else course.required_modules(person.role)
+    return person, chosen, due_lines(course, person)
 
 
 @main.command()
@@ -651,6 +646,61 @@ def records_check(root: Path | None) -> None:
         raise click.ClickException(f"{store.path}: the records do not add up:\n  " + "\n  ".join(problems))
     console.print(f"[green]OK[/]: {len(store.completions())} completion(s) and {len(store.certificates())} "
                   f"certificate(s) in {store.path}, each as it was written.")
+
+
+# -- JupyterHub ---------------------------------------------------------------------------------------
+
+
+@main.group("hub")
+def hub_group() -> None:
+    """The course on JupyterHub: one hub, this machine's accounts (course.yaml `hub:`, docs/hub.md)."""
+
+
+@hub_group.command("check")
+@root_option
+def hub_check(root: Path | None) -> None:
+    """Say what would stop `course hub up`: root, configurable-http-proxy, the OS accounts, and a
+    course folder that only the grader account can read."""
+    from graders.trainer.hub import problems
+
+    course = open_course(root)
+    try:
+        found = problems(course)
+    except CourseError as err:
+        raise click.ClickException(str(err)) from None
+    if found:
+        raise click.ClickException("the hub cannot start yet:\n  " + "\n  ".join(found))
+    console.print("[green]OK[/]: the hub can start (`course hub up`).")
+
+
+@hub_group.command("up")
+@root_option
+@click.option("--no-install", is_flag=True, help="Do not reinstall the course's code into the learner environment.")
+def hub_up(root: Path | None, no_install: bool) -> None:
+    """Start the course's JupyterHub on 127.0.0.1 (as root): the learner environment, the exchange, the
+    formgrader and the answer record as the grader account; each person's server as their own account.
+    Runs until Ctrl+C."""
+    from graders.trainer.hub import first_run_guide, hub_command, install_environment, prepare_folders, problems
+
+    course = open_course(root)
+    try:
+        found = problems(course)
+    except CourseError as err:
+        raise click.ClickException(str(err)) from None
+    if found:
+        raise click.ClickException("the hub cannot start yet:\n  " + "\n  ".join(found))
+    try:
+        if not no_install:
+            install_environment(course, say=lambda text: console.print(text))
+        prepare_folders(course)
+        command, environment = hub_command(course)
+    except CourseError as err:
+        raise click.ClickException(str(err)) from None
+    for line in first_run_guide(course):
+        click.echo(line)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execvpe(command[0], command, environment)
 
 
 if __name__ == "__main__":

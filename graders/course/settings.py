@@ -59,6 +59,25 @@ class Edition(BaseModel):
     modules: list[str] = Field(min_length=1, description="the modules written for that state so far")
 
 
+class Hub(BaseModel):
+    """The course on JupyterHub (`course hub up`, deploy/hub/): who grades, where things live."""
+
+    model_config = ConfigDict(extra="forbid")
+    grader: str = Field(pattern=r"^[a-z_][a-z0-9_-]{0,31}$",
+                        description="the OS account that owns the course folder (mode 0700) and runs the "
+                                    "formgrader and the answer record; no learner can read its files")
+    trainers: list[str] = Field(min_length=1, description="hub accounts of the trainers (formgrader, admin)")
+    environment: str = Field("/opt/confidentiality-course",
+                             description="a virtual environment with this course installed, not editable, "
+                                         "readable by every account (`course hub up` makes it)")
+    exchange: str = Field("/srv/nbgrader/exchange", description="nbgrader's exchange folder (mode 1777)")
+    state: str = Field("/var/lib/confidentiality-course-hub",
+                       description="the hub's own files: its database, cookie secret (root only)")
+    port: int = Field(8000, gt=0, lt=65536, description="the hub's port, on 127.0.0.1")
+    formgrader_port: int = Field(9999, gt=0, lt=65536, description="the formgrader service's port, on 127.0.0.1")
+    record_port: int = Field(9998, gt=0, lt=65536, description="the answer record service's port, on 127.0.0.1")
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     course_id: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
@@ -80,6 +99,8 @@ class Settings(BaseModel):
     gradebook: str | None = Field(
         None, description="a PostgreSQL gradebook, e.g. 'postgresql+psycopg://grader@127.0.0.1/course' (the "
                           "password from PGPASSWORD or ~/.pgpass; default: build/gradebook.db)")
+    hub: Hub | None = Field(None, description="the course on JupyterHub; with it, grading also checks every "
+                                               "answer against the course's answer record")
     due_days: int = Field(30, gt=0, description="days a new staff member has to finish their modules")
     renewal_months: int = Field(12, gt=0, description="months a completion lasts before it is due again")
     roles: dict[str, Role] = Field({}, description="staff roles (id: title, modules, periods); none: one role "

@@ -124,3 +124,40 @@ def _echo_flags(replayed: Replay, echo: dict | None, source: str) -> list[str]:
     if moment in replayed.moments:
         return []
     return ["the notebook's copy of the answers matches no moment of the event log"]
+
+
+Recorded = tuple[Answers, dict[str, str]] | None  # (answers, reflections) last recorded, or None
+
+
+def record_flags(folder: Path, module: str, recorded: Recorded) -> list[str]:
+    """Flags where the submitted response file differs from the course's answer record (JupyterHub:
+    what the module page saved, as the grader's service received it)."""
+    path = responses_path(folder, module)
+    try:
+        answers, reflections = read_response(path) if path.is_file() else ({}, {})
+    except (OSError, ValueError):  # check_responses has said so already
+        answers, reflections = {}, {}
+    unsent = _unsent(events_path(folder, module))
+    why = f" (the event log says {unsent} save{'s' * (unsent != 1)} did not reach it)" if unsent else ""
+    if recorded is None:
+        if _answered(answers) or any(t.strip() for t in reflections.values()):
+            return ["the course's answer record has none of these answers: they were not saved through the "
+                    f"module page on the hub{why}"]
+        return []
+    flags = []
+    if steps := _differ(answers, recorded[0]):
+        flags.append(f"answers in the response file differ from the course's answer record ({_named(steps)}){why}")
+    kept = recorded[1]
+    if any(reflections.get(k, "") != kept.get(k, "") for k in reflections.keys() | kept.keys()):
+        flags.append(f"the reflection in the response file differs from the course's answer record{why}")
+    return flags
+
+
+def _unsent(log: Path) -> int:
+    """How many saves the event log says could not be sent to the answer record."""
+    if not log.is_file() or log.stat().st_size > MAX_LOG_BYTES:
+        return 0
+    try:
+        return log.read_text(encoding="utf-8").count('"event": "not-recorded"')
+    except (OSError, UnicodeError):
+        return 0

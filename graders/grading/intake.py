@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +23,7 @@ import nbformat
 from nbformat.v4 import new_output
 
 from graders.course.paths import RESPONSES_DIR, responses_path
-from graders.grading.evidence import check_evidence
+from graders.grading.evidence import Recorded, check_evidence, record_flags
 from graders.grading.flags import trainer_note_cell
 from graders.learner.store import (
     ECHO_MIME,
@@ -300,8 +301,10 @@ def saved_reflections(folder: Path, module: str, echo: dict | None) -> dict[str,
         return {}
 
 
-def take_in(submission: Path, release: Path, staging: Path, module: str) -> Intake:
-    """Stage a clean copy of one submission for nbgrader; the learner's folder is left as it is."""
+def take_in(submission: Path, release: Path, staging: Path, module: str,
+            answer_record: Callable[[], Recorded] | None = None) -> Intake:
+    """Stage a clean copy of one submission for nbgrader; the learner's folder is left as it is.
+    `answer_record` (on JupyterHub) gives what the course's answer record last received."""
     flags: list[str] = []
     if staging.exists():
         shutil.rmtree(staging)
@@ -318,6 +321,8 @@ def take_in(submission: Path, release: Path, staging: Path, module: str) -> Inta
     echo = _last_echo(cells) if cells else None
     flags += check_responses(staging, module, has_echo=bool(echo))
     flags += check_evidence(staging, module, echo)
+    if answer_record is not None:
+        flags += record_flags(staging, module, answer_record())
     stage_timestamp(submission, staging, flags)
     texts = written_text(released, cells, saved_reflections(staging, module, echo), flags)
     graded = rebuild_notebook(released, cells, texts)

@@ -17,9 +17,11 @@ import re
 import sys
 import time
 import traceback
+from functools import partial
 from pathlib import Path
 
 from graders.course.course import Course
+from graders.grading.answer_record import last_record
 from graders.grading.intake import take_in
 from graders.grading.learner_kernel import KEPT, Clock, worker_preprocessors
 
@@ -64,7 +66,10 @@ def grade_one(course: Course, api, staging_root: Path, learner: str, module: str
     release = course.step_dir("release") / module
     KEPT.clock = Clock()
     started = time.perf_counter()
-    intake = take_in(course.submission_dir(learner, module), release, staging_root / learner / module, module)
+    record = (partial(last_record, course.gradebook_url, course.settings.course_id, learner, module)
+              if course.settings.hub else None)
+    intake = take_in(course.submission_dir(learner, module), release, staging_root / learner / module, module,
+                     record)
     taken_in = time.perf_counter()
     result = api.autograde(module, learner, force=True)
     graded = time.perf_counter()

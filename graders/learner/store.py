@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from graders.course.paths import events_path, responses_path
+from graders.learner.record import send_record
 
 Answers = dict[str, dict[str, list[str]]]
 Reflections = dict[str, str]
@@ -176,8 +177,12 @@ class ResponseStore:
             self._log({"event": event})
 
     def _write(self, answers: Answers, reflections: Reflections) -> None:
-        atomic_write_json(self.path, {"format": FORMAT, "module": self.module, "updated": now(),
-                                      "answers": answers, "reflections": reflections})
+        """Replace the file; on JupyterHub also send it to the answer record (a failure is logged)."""
+        content = {"format": FORMAT, "module": self.module, "updated": now(),
+                   "answers": answers, "reflections": reflections}
+        atomic_write_json(self.path, content)
+        if problem := send_record(content):
+            self._log({"event": "not-recorded", "reason": problem})
 
     def _log(self, event: dict) -> None:
         self.events.parent.mkdir(parents=True, exist_ok=True)

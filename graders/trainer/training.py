@@ -178,3 +178,11 @@ def report_with_status(course: Course, out: Path | None = None, today: date | No
     page = build_report(course, out, report, by_person(rows), long_date(today.isoformat()))
     write_status_csv(rows, page.parent / STATUS_CSV)
     return page
+
+
+def due_lines(course: Course, person: StaffMember, today: date | None = None) -> dict[str, str]:
+    """module: the line a person's start page shows under it ("Due by January 5, 2027."), for each
+    required module they have not done."""
+    words = {OVERDUE: "Overdue: it was due by", RETRAIN: "The module has changed: take it again by"}
+    return {r.module: f"{words.get(r.status, 'Due by')} {long_date(r.due.isoformat())}."
+            for r in staff_status(course, records(course), today) if r.person.id == person.id and r.status != DONE}
