@@ -656,11 +656,8 @@ def hub_group() -> None:
     """The course on JupyterHub: one hub, this machine's accounts (course.yaml `hub:`, docs/hub.md)."""
 
 
-@hub_group.command("check")
-@root_option
-def hub_check(root: Path | None) -> None:
-    """Say what would stop `course hub up`: root, configurable-http-proxy, the OS accounts, and a
-    course folder that only the grader account can read."""
+def ready_for_hub(root: Path | None) -> Course:
+    """The course, once nothing stops its hub from starting (else each problem, with what to do)."""
     from graders.trainer.hub import problems
 
     course = open_course(root)
@@ -670,6 +667,15 @@ def hub_check(root: Path | None) -> None:
         raise click.ClickException(str(err)) from None
     if found:
         raise click.ClickException("the hub cannot start yet:\n  " + "\n  ".join(found))
+    return course
+
+
+@hub_group.command("check")
+@root_option
+def hub_check(root: Path | None) -> None:
+    """Say what would stop `course hub up`: root, configurable-http-proxy, the OS accounts, and a
+    course folder that only the grader account can read."""
+    ready_for_hub(root)
     console.print("[green]OK[/]: the hub can start (`course hub up`).")
 
 
@@ -680,15 +686,9 @@ def hub_up(root: Path | None, no_install: bool) -> None:
     """Start the course's JupyterHub on 127.0.0.1 (as root): the learner environment, the exchange, the
     formgrader and the answer record as the grader account; each person's server as their own account.
     Runs until Ctrl+C."""
-    from graders.trainer.hub import first_run_guide, hub_command, install_environment, prepare_folders, problems
+    from graders.trainer.hub import first_run_guide, hub_command, install_environment, prepare_folders
 
-    course = open_course(root)
-    try:
-        found = problems(course)
-    except CourseError as err:
-        raise click.ClickException(str(err)) from None
-    if found:
-        raise click.ClickException("the hub cannot start yet:\n  " + "\n  ".join(found))
+    course = ready_for_hub(root)
     try:
         if not no_install:
             install_environment(course, say=lambda text: console.print(text))

@@ -107,3 +107,32 @@ def test_replay_starts_afresh_where_the_player_set_an_unreadable_file_aside(tmp_
     replayed = replay(lines)
     assert replayed.answers == {CASE: {"duty-applies": ["b"]}}
     assert replayed.problems == ["event log line 4 cannot be read"]
+
+
+def test_the_answer_record_flags_only_a_file_that_differs_from_it(tmp_path: Path) -> None:
+    from graders.grading.evidence import record_flags
+
+    store = honest(tmp_path)
+    assert record_flags(tmp_path, MODULE, (store.answers, store.reflections)) == []
+    assert record_flags(tmp_path, MODULE, None) == [
+        "the course's answer record has none of these answers: they were not saved through the module page on the hub"]
+    recorded = {CASE: {**store.answers[CASE], "discharge": ["warn-only"]}}
+    assert record_flags(tmp_path, MODULE, (recorded, store.reflections)) == [
+        f"answers in the response file differ from the course's answer record (1 step: {CASE}/discharge)"]
+    assert record_flags(tmp_path, MODULE, (store.answers, {"reflection": "Something else."})) == [
+        "the reflection in the response file differs from the course's answer record"]
+
+
+def test_a_save_that_never_reached_the_record_is_logged_and_named_in_the_flag(tmp_path: Path, monkeypatch) -> None:
+    from graders.grading.evidence import record_flags
+
+    monkeypatch.setenv("COURSE_ANSWER_RECORD_URL", "http://127.0.0.1:9/record")  # nothing listens on port 9
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "a-token")
+    store = ResponseStore(tmp_path, MODULE)
+    store.set(CASE, "duty-applies", ["yes-all-three"])
+    assert store.answers == {CASE: {"duty-applies": ["yes-all-three"]}}  # the file is saved all the same
+    assert '"event": "not-recorded"' in events_path(tmp_path, MODULE).read_text()
+    assert check_evidence(tmp_path, MODULE, None) == []
+    assert record_flags(tmp_path, MODULE, None) == [
+        "the course's answer record has none of these answers: they were not saved through the module page on the "
+        "hub (the event log says 1 save did not reach it)"]

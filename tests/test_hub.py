@@ -366,6 +366,7 @@ def graded(hub) -> dict:
     said["grade"] = as_grader(hub, "grade")
     said["seconds"] = time.monotonic() - started
     said["clicks"], said["reflections"], said["scenario_step"] = clicks, reflections, (scenario, step)
+    said["people"] = people
     return said
 
 
@@ -431,6 +432,21 @@ def test_learner_b_cannot_reach_learner_as_work_the_keys_or_the_formgrader(grade
     assert graded["b_at_formgrader"].status_code in (403, 404)
 
 
+def test_the_answer_record_takes_only_a_learners_own_well_formed_answers(hub, graded) -> None:
+    from graders.grading.answer_record import count_records
+
+    record = f"/services/{COURSE_ID}-answers/record"
+    a = graded["people"]["a"]
+    os.environ["PGPASSWORD"] = PG_PASSWORD
+    before = count_records(hub["database"], COURSE_ID, a.name, MODULE)
+    good = {"format": 1, "module": MODULE, "answers": {}, "reflections": {}}
+    assert requests.post(hub["url"] + record, json=good, timeout=30).status_code == 403  # no token
+    assert a.post(record, data=b"{not json").status_code == 400
+    assert a.post(record, json=good | {"answers": {"x": {"y": "not a list"}}}).status_code == 400
+    assert a.post(record, json=good | {"module": "no-such-module"}).status_code == 400
+    assert count_records(hub["database"], COURSE_ID, a.name, MODULE) == before
+
+
 def test_in_a_browser_a_learner_logs_in_starts_answers_and_hands_in_with_no_code(hub, graded, browser) -> None:
     """Learner C in Chromium: the hub's login page, their start page, Start, one decision, Hand in."""
     from graders.grading.answer_record import count_records
@@ -472,3 +488,18 @@ def test_in_a_browser_a_learner_logs_in_starts_answers_and_hands_in_with_no_code
         context.close()
     os.environ["PGPASSWORD"] = PG_PASSWORD
     assert count_records(hub["database"], COURSE_ID, name, MODULE) == 1  # the one click, as the service received it
+
+
+def test_hub_check_names_what_stops_the_hub_and_what_to_do(tmp_path: Path) -> None:
+    course = copy_course(tmp_path / "course")
+    run = subprocess.run([str(COURSE_BIN), "hub", "check", "--root", str(course)], capture_output=True, text=True)
+    assert run.returncode == 1 and "has no `hub:` section (see docs/hub.md)" in run.stderr
+    settings = yaml.safe_load((course / "course.yaml").read_text())
+    settings["hub"] = {"grader": "nosuch-grader", "trainers": ["nosuch-trainer"]}
+    (course / "course.yaml").write_text(yaml.safe_dump(settings, sort_keys=False))
+    run = subprocess.run([str(COURSE_BIN), "hub", "check", "--root", str(course)], capture_output=True, text=True)
+    said = " ".join(run.stderr.split())
+    assert run.returncode == 1 and "Error: the hub cannot start yet:" in said
+    assert "no OS account for nosuch-grader, nosuch-trainer: make each with `useradd --create-home NAME`" in said
+    assert ("runs as root: sudo .venv/bin/course hub up" in said) == (os.geteuid() != 0)
+    assert "Traceback" not in run.stderr
