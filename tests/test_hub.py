@@ -234,10 +234,12 @@ def hub(need) -> Iterator[dict]:
         yield {"url": url, "base": base, "course": course, "names": names, "passwords": passwords, "homes": homes,
                "env": base / "env", "database": settings["gradebook"], "log": base / "hub.log"}
     finally:
-        if process is not None:
-            os.killpg(process.pid, signal.SIGTERM)
+        if process is not None:  # the hub, its proxy and services (a hub that already stopped is fine)
             try:
+                os.killpg(process.pid, signal.SIGTERM)
                 process.wait(30)
+            except ProcessLookupError:
+                pass
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
         for name in made:
