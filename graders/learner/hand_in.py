@@ -9,9 +9,10 @@ files itself. Handed-in times are kept in <course folder>/.handed-in.json for th
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime
 from pathlib import Path
+
+from graders.learner.store import atomic_write_json
 
 HANDED_IN = ".handed-in.json"
 
@@ -59,10 +60,7 @@ def submit_module(home: Path, folder: Path, module: str) -> str:
     _run("Submit", home, module)
     moment = datetime.now().astimezone()
     shown = f"{moment:%B} {moment.day}, {moment:%Y} at {moment:%H:%M}"
-    record = handed_in(folder) | {module: shown}
-    tmp = folder / f".{HANDED_IN}.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps(record, indent=1, sort_keys=True))
-    os.replace(tmp, folder / HANDED_IN)
+    atomic_write_json(folder / HANDED_IN, handed_in(folder) | {module: shown})
     return shown
 
 

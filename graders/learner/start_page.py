@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -81,6 +81,10 @@ class CoursePage(JupyterHandler):
             raise tornado.web.HTTPError(404)
         return module
 
+    def notice(self, text: str) -> str:
+        """The start page's address, saying `text` at its top."""
+        return url_path_join(self.base_url, START_PATH) + "?notice=" + quote(text)
+
 
 class StartPageHandler(CoursePage):
     """GET /course: the start page, built from the learner's files on every visit."""
@@ -94,7 +98,7 @@ class StartPageHandler(CoursePage):
                 for m in page["modules"]]
         if page["hub"]:
             times = handed_in(self.workspace)
-            rows = [ModuleRow(**{**r.__dict__, "handed_in": times.get(r.module, "")}) for r in rows]
+            rows = [replace(r, handed_in=times.get(r.module, "")) for r in rows]
         template = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
         self.set_header("Cache-Control", "no-store")
         self.finish(template.get_template("start.html").render(
@@ -112,15 +116,12 @@ class FetchHandler(CoursePage):
             try:
                 await tornado.ioloop.IOLoop.current().run_in_executor(None, fetch_module, self.home, module)
             except HandInError as err:
-                self.redirect(self._notice(str(err)))
+                self.redirect(self.notice(str(err)))
                 return
         self.redirect(module_page(self.base_url, module, self.page["folder"]))
 
-    def _notice(self, text: str) -> str:
-        return url_path_join(self.base_url, START_PATH) + "?notice=" + quote(text)
 
-
-class SubmitHandler(FetchHandler):
+class SubmitHandler(CoursePage):
     """POST /course/hand-in/<module> (hub): nbgrader submit, then the start page says when."""
 
     @tornado.web.authenticated
@@ -132,9 +133,9 @@ class SubmitHandler(FetchHandler):
             when = await tornado.ioloop.IOLoop.current().run_in_executor(
                 None, submit_module, self.home, self.workspace, module)
         except HandInError as err:
-            self.redirect(self._notice(str(err)))
+            self.redirect(self.notice(str(err)))
             return
-        self.redirect(self._notice(f"Handed in on {when}. Your trainer will see this copy."))
+        self.redirect(self.notice(f"Handed in on {when}. Your trainer will see this copy."))
 
 
 class XsrfCookieHandler(JupyterHandler):

@@ -95,10 +95,15 @@ class HubPlan:
                                          "read:users:groups!user", f"access:services!service={record}"]},
         ]
 
+    @property
+    def path(self) -> str:
+        """$PATH for the services and servers: the learner environment's commands first."""
+        return f"{self.bin('')}:/usr/local/bin:/usr/bin:/bin"
+
     def grader_environment(self) -> dict[str, str]:
         """The services' environment: the course, the learner environment's commands, PGPASSWORD if the
         hub was given one (else the grader's ~/.pgpass)."""
-        env = {COURSE_ROOT_ENV: str(self.course.root), "PATH": f"{self.bin('')}:/usr/local/bin:/usr/bin:/bin"}
+        env = {COURSE_ROOT_ENV: str(self.course.root), "PATH": self.path}
         if "PGPASSWORD" in os.environ:
             env["PGPASSWORD"] = os.environ["PGPASSWORD"]
         return env
@@ -124,7 +129,7 @@ class HubPlan:
         """Every learner server's environment (no $COURSE_ROOT: a learner's kernel has no way to the keys)."""
         return {"JUPYTER_CONFIG_PATH": str(Path(self.hub.environment) / LEARNER_CONFIG),
                 "JUPYTER_PATH": str(JUPYTER_DATA), RECORD_URL_ENV: self.record_url,
-                "PATH": f"{self.bin('')}:/usr/local/bin:/usr/bin:/bin"}
+                "PATH": self.path}
 
     def learner_page(self, username: str) -> dict:
         """One person's start page: their role's modules and due dates (every module for a trainer
